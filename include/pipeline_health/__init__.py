@@ -1,0 +1,1 @@
+"""Pipeline Health: apprentice progression simulator, warehouse loaders and pipeline logic."""

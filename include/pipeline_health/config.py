@@ -1,0 +1,144 @@
+"""Settings read from environment variables, validated once, with clear errors.
+
+Every setting has a default that runs the whole system locally on DuckDB.
+Credentials never live here: BigQuery uses the Airflow Google connection.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_STATE_DIR = PROJECT_ROOT / ".state"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or unusable; the message names the setting."""
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return default if value is None or value.strip() == "" else value.strip()
+
+
+def _int(name: str, default: int, minimum: int, maximum: int) -> int:
+    raw = _env(name, str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number") from None
+    if not minimum <= value <= maximum:
+        raise ConfigError(f"{name}={value} is outside {minimum}..{maximum}")
+    return value
+
+
+def _float(name: str, default: float, minimum: float, maximum: float) -> float:
+    raw = _env(name, str(default))
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number") from None
+    if not minimum <= value <= maximum:
+        raise ConfigError(f"{name}={value} is outside {minimum}..{maximum}")
+    return value
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = _env(name, "true" if default else "false").lower()
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a boolean (use true or false)")
+
+
+@dataclass(frozen=True)
+class Settings:
+    warehouse: str  # "duckdb" or "bigquery"
+    state_dir: Path
+    duckdb_path: Path
+    bq_project: str
+    bq_raw_dataset: str
+    bq_location: str
+    gcp_conn_id: str
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        warehouse = _env("PIPELINE_HEALTH_WAREHOUSE", "duckdb").lower()
+        if warehouse not in ("duckdb", "bigquery"):
+            raise ConfigError(
+                f"PIPELINE_HEALTH_WAREHOUSE={warehouse!r}: expected 'duckdb' or 'bigquery'"
+            )
+        state_dir = Path(_env("PIPELINE_HEALTH_STATE_DIR", str(DEFAULT_STATE_DIR)))
+        duckdb_path = Path(
+            _env("PIPELINE_HEALTH_DUCKDB_PATH", str(state_dir / "warehouse.duckdb"))
+        )
+        return cls(
+            warehouse=warehouse,
+            state_dir=state_dir,
+            duckdb_path=duckdb_path,
+            bq_project=_env("PIPELINE_HEALTH_BQ_PROJECT", ""),
+            bq_raw_dataset=_env("PIPELINE_HEALTH_BQ_RAW_DATASET", "pipeline_health_raw"),
+            bq_location=_env("PIPELINE_HEALTH_BQ_LOCATION", "EU"),
+            gcp_conn_id=_env("PIPELINE_HEALTH_GCP_CONN_ID", "google_cloud_default"),
+        )
+
+
+@dataclass(frozen=True)
+class SimulationConfig:
+    """What the simulator generates. The rows of a day depend only on this and the day."""
+
+    seed: int = 42
+    # Apprentices across all cohorts; about 40 % are in learning on any day.
+    population: int = 6000
+    first_cohort: str = "2024-01"  # first cohort start month, YYYY-MM
+    last_cohort: str = "2027-12"  # last cohort start month, YYYY-MM
+    withdrawal_rate: float = 0.41
+    ldd_rate: float = 0.145
+    otj_hours_per_week: float = 6.0
+    malformed_rate: float = 0.0
+    # Off by default. When on, apprentices in `equity_effect_group` receive coach
+    # feedback at `equity_effect_feedback_factor` times the usual rate, so the
+    # dashboard's equity lens has a systemic gap to find.
+    equity_effect: bool = False
+    equity_effect_group: str = "Black, Black British, Caribbean or African"
+    equity_effect_feedback_factor: float = 0.5
+
+    def __post_init__(self) -> None:
+        checks = [
+            (0 <= self.seed < 2**63, "seed must be between 0 and 2**63-1"),
+            (10 <= self.population <= 1_000_000, "population must be 10..1,000,000"),
+            (0.0 <= self.withdrawal_rate <= 0.9, "withdrawal_rate must be 0..0.9"),
+            (0.0 <= self.ldd_rate <= 1.0, "ldd_rate must be 0..1"),
+            (0.0 < self.otj_hours_per_week <= 40, "otj_hours_per_week must be in (0, 40]"),
+            (0.0 <= self.malformed_rate <= 0.5, "malformed_rate must be 0..0.5"),
+            (0.0 <= self.equity_effect_feedback_factor <= 1.0,
+             "equity_effect_feedback_factor must be 0..1"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ConfigError(f"SimulationConfig: {message}")
+        for name in ("first_cohort", "last_cohort"):
+            value = getattr(self, name)
+            try:
+                year, month = (int(p) for p in value.split("-"))
+                if not (1900 < year < 3000 and 1 <= month <= 12):
+                    raise ValueError
+            except ValueError:
+                raise ConfigError(f"SimulationConfig: {name}={value!r} is not YYYY-MM") from None
+        if self.first_cohort > self.last_cohort:
+            raise ConfigError("SimulationConfig: first_cohort is after last_cohort")
+
+    @classmethod
+    def from_env(cls) -> SimulationConfig:
+        d = cls.__dataclass_fields__
+        return cls(
+            seed=_int("PIPELINE_HEALTH_SEED", d["seed"].default, 0, 2**63 - 1),
+            population=_int("PIPELINE_HEALTH_POPULATION", d["population"].default, 10, 1_000_000),
+            first_cohort=_env("PIPELINE_HEALTH_FIRST_COHORT", d["first_cohort"].default),
+            last_cohort=_env("PIPELINE_HEALTH_LAST_COHORT", d["last_cohort"].default),
+            malformed_rate=_float("PIPELINE_HEALTH_MALFORMED_RATE", 0.0, 0.0, 0.5),
+            equity_effect=_bool("PIPELINE_HEALTH_EQUITY_EFFECT", False),
+        )

@@ -1,0 +1,93 @@
+"""Command line: `python -m pipeline_health.cli {load,demo} ...`.
+
+`load` simulates and loads a range of days into the configured warehouse.
+`demo` is the README's first command: it runs the pipeline end to end on DuckDB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import os
+import sys
+from datetime import date, timedelta
+
+from pipeline_health.config import ConfigError, Settings, SimulationConfig
+from pipeline_health.ingest import days_between, ingest_days
+from pipeline_health.loaders import LoadError, make_loader
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _sim_config(args: argparse.Namespace) -> SimulationConfig:
+    config = SimulationConfig.from_env()
+    overrides = {k: getattr(args, k) for k in ("seed", "population", "malformed_rate")
+                 if getattr(args, k, None) is not None}
+    return dataclasses.replace(config, **overrides)
+
+
+def _add_sim_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seed", type=int, help="simulation seed (default: PIPELINE_HEALTH_SEED or 42)")
+    p.add_argument("--population", type=int, help="apprentices across all cohorts")
+    p.add_argument("--malformed-rate", type=float, help="share of rows to corrupt (0-0.5)")
+    p.add_argument("--duckdb-path", help="DuckDB warehouse file (PIPELINE_HEALTH_DUCKDB_PATH)")
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    if args.duckdb_path:
+        os.environ["PIPELINE_HEALTH_DUCKDB_PATH"] = args.duckdb_path
+    settings = Settings.from_env()
+    end = args.end or date.today() - timedelta(days=1)
+    start = args.start or end - timedelta(days=args.days - 1)
+    days = days_between(start, end)
+    summary = ingest_days(make_loader(settings), _sim_config(args), days)
+    where = settings.duckdb_path if settings.warehouse == "duckdb" else settings.bq_project
+    print(f"Loaded {len(days)} day(s) {start} .. {end} into {settings.warehouse} ({where})")
+    print("Reference tables (replaced whole):")
+    for name, n in sorted(summary.reference_rows.items()):
+        print(f"  {name:<26} {n:>9,}")
+    print("Event tables (rows over the loaded days):")
+    for name, n in sorted(summary.event_rows.items()):
+        print(f"  {name:<26} {n:>9,}")
+    if summary.malformed:
+        print("Malformed rows injected:", dict(sorted(summary.malformed.items())))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pipeline_health", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    load = sub.add_parser("load", help="simulate and load a range of days")
+    load.add_argument("--start", type=_date, help="first day (default: --days before --end)")
+    load.add_argument("--end", type=_date, help="last day (default: yesterday)")
+    load.add_argument("--days", type=int, default=7, help="days to load when --start is absent")
+    _add_sim_args(load)
+    load.set_defaults(func=cmd_load)
+
+    demo = sub.add_parser("demo", help="run the pipeline end to end on DuckDB")
+    demo.add_argument("--days", type=int, default=14, help="days to run, ending yesterday")
+    demo.set_defaults(func=_demo)
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except (ConfigError, LoadError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from pipeline_health.demo import run_demo
+
+    return run_demo(days=args.days)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -14,10 +14,10 @@ evaluation code, never by the marts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     EVENT = "event"
     REFERENCE = "reference"
     TRUTH = "truth"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -97,7 +97,7 @@ class DuckDBLoader:
     def load_day(self, day: date, tables: Mapping[str, Rows]) -> dict[str, int]:
         prepared = {name: _to_arrow(_table(name, Kind.EVENT), rows)
                     for name, rows in tables.items()}
-        loaded_at = datetime.now(timezone.utc)
+        loaded_at = datetime.now(UTC)
         with self._connection() as con:
             self._ensure(con)
             con.execute("BEGIN TRANSACTION")
@@ -119,7 +119,7 @@ class DuckDBLoader:
             if table is None or table.kind is Kind.EVENT:
                 raise LoadError(f"{name!r} is not a reference or truth table")
             prepared[name] = _to_arrow(table, rows)
-        loaded_at = datetime.now(timezone.utc)
+        loaded_at = datetime.now(UTC)
         with self._connection() as con:
             self._ensure(con)
             con.execute("BEGIN TRANSACTION")

@@ -9,7 +9,7 @@ withdrawal, so the signals drift before the status does.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 
@@ -36,7 +36,7 @@ NOTES = {
 
 
 def _ts(day: date, minutes_after_8: int) -> str:
-    moment = datetime.combine(day, time(8, 0), tzinfo=timezone.utc)
+    moment = datetime.combine(day, time(8, 0), tzinfo=UTC)
     return (moment + timedelta(minutes=int(minutes_after_8))).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

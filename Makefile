@@ -22,6 +22,8 @@ demo: setup
 	$(BIN)/python -m pipeline_health.cli demo
 
 test: setup
+	$(BIN)/ruff check .
+	$(BIN)/hadolint Dockerfile
 	$(BIN)/python -m pytest
 
 lint: setup

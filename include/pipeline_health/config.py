@@ -95,7 +95,7 @@ class SimulationConfig:
     population: int = 10000
     first_cohort: str = "2024-01"  # first cohort start month, YYYY-MM
     last_cohort: str = "2027-12"  # last cohort start month, YYYY-MM
-    withdrawal_rate: float = 0.41
+    withdrawal_rate: float = 0.42
     ldd_rate: float = 0.145
     otj_hours_per_week: float = 6.0
     malformed_rate: float = 0.0

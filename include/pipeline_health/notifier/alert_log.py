@@ -8,7 +8,7 @@ about this week and sends only the rest: a retry or re-run sends nothing twice.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -90,7 +90,7 @@ class DuckDBAlertLog:
                     alert.apprentice_ids_csv,
                     alert.recipient,
                     alert.message_id,
-                    alert.sent_at.replace(tzinfo=None),
+                    alert.sent_at.astimezone(UTC).replace(tzinfo=None),
                 ],
             )
             con.execute("commit")

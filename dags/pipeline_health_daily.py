@@ -1,0 +1,76 @@
+"""
+### Pipeline Health — daily
+
+Simulates one day of apprentice activity, replaces that day's raw partitions, then
+builds the dbt models (staging → core star schema → daily marts) through Cosmos.
+
+**Data interval:** one UTC day, `[data_interval_start, data_interval_end)`; the run
+starts just after midnight UTC. Every task is idempotent for its day: clearing and
+re-running a run, or a backfill over any range, leaves the same warehouse.
+
+**When it fails**
+* `simulate_and_load_raw` — read the task log: a configuration error names the
+  setting (`PIPELINE_HEALTH_*`); "locked by another process" means another writer holds
+  the DuckDB file (a manual dbt run?) — wait, then clear the task.
+* `dbt_daily.*` — each task builds one model and runs its tests. A failing test names
+  the model; bad raw rows do **not** fail the run, they go to `stg_rejected_rows`
+  with a reason (see the run summary).
+* Retries: 2, with exponential back-off.
+
+**Backfill** (on-call): `airflow backfill create --dag-id pipeline_health_daily
+--from-date 2026-11-01 --to-date 2026-11-07` (runs in date order, one at a time).
+
+**Params:** `population` and `malformed_rate` override the simulator's settings for a
+manual run (use the same values for every day you compare).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from airflow.sdk import DAG, Param, task
+from cosmos import DbtTaskGroup
+from pipeline_health.orchestration import cosmos_setup, daily_tasks, schedules
+
+with DAG(
+    dag_id="pipeline_health_daily",
+    description="Simulate and load a day of apprentice activity, then build the dbt models.",
+    schedule=schedules.DAILY,
+    start_date=datetime(2026, 1, 1, tzinfo=UTC),
+    catchup=False,
+    max_active_runs=1,
+    default_args={
+        "owner": "data-insights",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=1),
+        "retry_exponential_backoff": True,
+        "max_retry_delay": timedelta(minutes=20),
+    },
+    params={
+        "population": Param(None, type=["null", "integer"], minimum=10,
+                            description="Apprentices across all cohorts (default: setting)."),
+        "malformed_rate": Param(None, type=["null", "number"], minimum=0, maximum=0.5,
+                                description="Share of raw rows to corrupt on purpose."),
+    },
+    tags=["pipeline-health", "daily", "dbt"],
+    doc_md=__doc__,
+) as dag:
+
+    @task(pool=cosmos_setup.WRITER_POOL)
+    def simulate_and_load_raw(data_interval_start=None, data_interval_end=None, params=None):
+        return daily_tasks.simulate_and_load(data_interval_start, data_interval_end, params)
+
+    dbt_daily = DbtTaskGroup(
+        group_id="dbt_daily",
+        project_config=cosmos_setup.project_config(),
+        profile_config=cosmos_setup.profile_config(),
+        execution_config=cosmos_setup.execution_config(),
+        render_config=cosmos_setup.render_config(select=["tag:daily"]),
+        operator_args=cosmos_setup.operator_args(),
+    )
+
+    @task
+    def run_summary(data_interval_start=None, data_interval_end=None):
+        return daily_tasks.run_summary(data_interval_start, data_interval_end)
+
+    simulate_and_load_raw() >> dbt_daily >> run_summary()

@@ -1,0 +1,60 @@
+"""A local Airflow installation for the demo, the tests and the web UI, all in the state folder.
+
+Airflow reads its configuration when it is first imported, so callers run Airflow
+in a child process with `airflow_env()` (the demo, the tests) or source the same
+values from `scripts/airflow-env.sh`'s output (a person starting the web UI).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from pipeline_health.config import PROJECT_ROOT
+from pipeline_health.orchestration.cosmos_setup import DBT_PROJECT_DIR, WRITER_POOL
+
+
+def airflow_env(state_dir: Path, base: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for Airflow processes that use this repository's DAGs and warehouse."""
+    env = dict(os.environ if base is None else base)
+    home = state_dir / "airflow"
+    env.update({
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__PARALLELISM": "4",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
+        "AIRFLOW__COSMOS__CACHE_DIR": str(state_dir / "cosmos_cache"),
+        "AIRFLOW__COSMOS__ENABLE_CACHE": "True",
+        # Cosmos sends anonymous usage statistics by default; this machine has no internet.
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        "DO_NOT_TRACK": "1",
+        "SCARF_ANALYTICS": "false",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        "PIPELINE_HEALTH_STATE_DIR": str(state_dir),
+        "PIPELINE_HEALTH_DUCKDB_PATH": env.get("PIPELINE_HEALTH_DUCKDB_PATH")
+        or str(state_dir / "warehouse.duckdb"),
+        "PIPELINE_HEALTH_DBT_DIR": str(DBT_PROJECT_DIR),
+    })
+    return env
+
+
+def airflow_bin() -> str:
+    return str(Path(sys.executable).parent / "airflow")
+
+
+def prepare(state_dir: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    """Create the metadata database and the one-slot warehouse-writer pool (idempotent)."""
+    env = env or airflow_env(state_dir)
+    Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
+    run = [airflow_bin()]
+    subprocess.run([*run, "db", "migrate"], env=env, check=True, capture_output=True)
+    subprocess.run([*run, "pools", "set", WRITER_POOL, "1",
+                    "Writers of the DuckDB warehouse file (one at a time)"],
+                   env=env, check=True, capture_output=True)
+    return env

@@ -1,0 +1,1 @@
+"""Airflow-facing pieces: Cosmos configuration, schedules, task callables. DAG files stay declarative."""

@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import DAG, Param, task
 from cosmos import DbtTaskGroup
+
 from pipeline_health.orchestration import cosmos_setup, daily_tasks, schedules
 
 with DAG(
@@ -69,8 +70,8 @@ with DAG(
         operator_args=cosmos_setup.operator_args(),
     )
 
-    @task
-    def run_summary(data_interval_start=None, data_interval_end=None):
-        return daily_tasks.run_summary(data_interval_start, data_interval_end)
+    @task(pool=cosmos_setup.WRITER_POOL)
+    def record_and_summarise(data_interval_start=None, data_interval_end=None, run_id=None):
+        return daily_tasks.record_and_summarise(data_interval_start, data_interval_end, run_id)
 
-    simulate_and_load_raw() >> dbt_daily >> run_summary()
+    simulate_and_load_raw() >> dbt_daily >> record_and_summarise()

@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 from pathlib import Path
 
 import duckdb
 import pytest
-from pipeline_health.config import SimulationConfig
-from pipeline_health.schemas import ALL_TABLES, LOADED_AT, schema_for
+
+# Airflow reads its configuration at first import: point it at a throwaway home and
+# this repository's DAGs before any test imports it, so tests never touch ~/airflow.
+_TEST_STATE = Path(tempfile.mkdtemp(prefix="pipeline-health-tests-"))
+os.environ.setdefault("PIPELINE_HEALTH_STATE_DIR", str(_TEST_STATE))
+from pipeline_health.local_airflow import airflow_env  # noqa: E402
+
+for _key, _value in airflow_env(Path(os.environ["PIPELINE_HEALTH_STATE_DIR"])).items():
+    if _key.startswith(("AIRFLOW", "PIPELINE_HEALTH_DBT_DIR", "DO_NOT_TRACK", "SCARF",
+                        "DBT_SEND")):
+        os.environ.setdefault(_key, _value)
+
+from pipeline_health.config import SimulationConfig  # noqa: E402
+from pipeline_health.schemas import ALL_TABLES, LOADED_AT, schema_for  # noqa: E402
 
 
 @pytest.fixture

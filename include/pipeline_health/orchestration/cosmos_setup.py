@@ -33,6 +33,7 @@ def project_config() -> ProjectConfig:
         dbt_project_path=DBT_PROJECT_DIR,
         manifest_path=MANIFEST_PATH,
         project_name="pipeline_health",
+        install_dbt_deps=False,  # no dbt packages: the package hub is not reachable
     )
 
 
@@ -88,7 +89,6 @@ def dbt_vars_for_interval() -> dict[str, str]:
 def operator_args(**extra: object) -> dict[str, object]:
     args: dict[str, object] = {
         "vars": dbt_vars_for_interval(),
-        "install_deps": False,  # no dbt packages: the package hub is not reachable
         "pool": WRITER_POOL,
         "retries": 2,
     }

@@ -48,11 +48,17 @@ def simulate_and_load(data_interval_start: datetime, data_interval_end: datetime
     return result
 
 
-def run_summary(data_interval_start: datetime, data_interval_end: datetime) -> dict[str, Any]:
-    """What the run produced: rows per layer, rejected rows by reason, apprentices per status."""
+def record_and_summarise(data_interval_start: datetime, data_interval_end: datetime,
+                         run_id: str) -> dict[str, Any]:
+    """Mark the interval's days complete (the weekly DAG waits for this), then summarise
+    what the run produced: rows per layer, rejected rows by reason, apprentices per status."""
+    from pipeline_health.run_ledger import DAILY, ledger_from_settings
     from pipeline_health.warehouse_summary import daily_summary
 
     days = interval_days(data_interval_start, data_interval_end)
+    ledger = ledger_from_settings()
+    for day in days:
+        ledger.record(DAILY, day, run_id)
     summary = daily_summary(Settings.from_env(), days[0], days[-1])
     log.info("daily summary %s..%s: %s", days[0], days[-1], summary)
     return summary

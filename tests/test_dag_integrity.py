@@ -1,0 +1,110 @@
+"""DAG integrity: the whole DagBag imports, and every DAG is operable as documented."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from pipeline_health.config import PROJECT_ROOT
+from pipeline_health.orchestration.cosmos_setup import WRITER_POOL
+
+EXPECTED = {"pipeline_health_daily", "pipeline_health_weekly"}
+
+_PARSE = """
+import json, time
+from airflow.dag_processing.dagbag import DagBag
+t = time.perf_counter()
+bag = DagBag(dag_folder={folder!r})
+print(json.dumps({{"total": time.perf_counter() - t,
+    "errors": {{k: str(v) for k, v in bag.import_errors.items()}},
+    "files": [[s.file, s.duration.total_seconds(), s.dag_num, s.task_num]
+              for s in bag.dagbag_stats]}}))
+"""
+
+
+@pytest.fixture(scope="module")
+def dagbag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(PROJECT_ROOT / "dags"))
+
+
+def test_dagbag_has_no_import_errors_and_reports_parse_times():
+    """Parse in a fresh process (as the DAG processor does) and print each file's time."""
+    out = subprocess.run([sys.executable, "-c", _PARSE.format(folder=str(PROJECT_ROOT / "dags"))],
+                         capture_output=True, text=True, check=True)
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["errors"] == {}
+    for file, seconds, dags, tasks in report["files"]:
+        print(f"parse time {file}: {seconds:.3f} s ({dags} DAG, {tasks} tasks)")
+    print(f"DagBag total in a fresh process: {report['total']:.2f} s")
+    assert {f[0].rsplit("/", 1)[-1] for f in report["files"]} >= {
+        "pipeline_health_daily.py", "pipeline_health_weekly.py"}
+
+
+def test_no_dag_file_is_named_like_a_dbt_plugin():
+    # Cosmos 1.15 loads files named dbt_*.py as dbt plugins.
+    assert not list((PROJECT_ROOT / "dags").glob("dbt_*.py"))
+
+
+def test_expected_dags_with_owner_tags_docs_and_retries(dagbag):
+    assert dagbag.import_errors == {}
+    assert EXPECTED <= set(dagbag.dag_ids)
+    for dag_id in EXPECTED:
+        dag = dagbag.dags[dag_id]
+        assert "pipeline-health" in dag.tags
+        assert dag.doc_md and "When it fails" in dag.doc_md
+        assert dag.max_active_runs == 1
+        assert dag.catchup is False
+        for t in dag.tasks:
+            assert t.owner == "data-insights", t.task_id
+            assert t.retries >= 2, t.task_id
+            assert t.retry_exponential_backoff, t.task_id
+
+
+@pytest.mark.parametrize("dag_id, start, expected", [
+    # A daily run's data interval is exactly one UTC day.
+    ("pipeline_health_daily", datetime(2026, 11, 10, 5, tzinfo=UTC),
+     (datetime(2026, 11, 9, tzinfo=UTC), datetime(2026, 11, 10, tzinfo=UTC))),
+    # A weekly run covers the previous ISO week, Monday to Monday.
+    ("pipeline_health_weekly", datetime(2026, 11, 18, tzinfo=UTC),
+     (datetime(2026, 11, 9, tzinfo=UTC), datetime(2026, 11, 16, tzinfo=UTC))),
+])
+def test_schedules_give_whole_day_and_iso_week_intervals(dagbag, dag_id, start, expected):
+    from airflow.serialization.encoders import coerce_to_core_timetable
+
+    timetable = coerce_to_core_timetable(dagbag.dags[dag_id].timetable)
+    interval = timetable.infer_manual_data_interval(run_after=start)
+    assert (interval.start, interval.end) == expected
+    assert interval.start.weekday() == 0 or dag_id.endswith("daily")
+    assert interval.end - interval.start == timedelta(days=1 if dag_id.endswith("daily") else 7)
+
+
+def test_every_warehouse_writer_is_in_the_one_slot_pool(dagbag):
+    writers = {
+        "pipeline_health_daily": {"simulate_and_load_raw", "record_and_summarise"},
+        "pipeline_health_weekly": {"check_snapshot_order", "record_week", "notify_coaches"},
+    }
+    for dag_id, python_writers in writers.items():
+        dag = dagbag.dags[dag_id]
+        dbt_tasks = [t for t in dag.tasks if t.task_id.startswith("dbt_")]
+        assert dbt_tasks, f"{dag_id} has no dbt tasks"
+        for t in dbt_tasks + [dag.get_task(tid) for tid in python_writers]:
+            assert t.pool == WRITER_POOL, t.task_id
+
+
+def test_daily_and_weekly_dbt_groups_split_the_project(dagbag):
+    daily = {t.task_id for t in dagbag.dags["pipeline_health_daily"].tasks}
+    weekly = {t.task_id for t in dagbag.dags["pipeline_health_weekly"].tasks}
+    assert any("fct_apprentice_daily" in t for t in daily)
+    assert not any("snapshot" in t for t in daily)
+    assert any("snapshot" in t for t in weekly)
+    # dbt runs get the run's days from the data interval, not the wall clock.
+    dbt_task = next(t for t in dagbag.dags["pipeline_health_daily"].tasks
+                    if "fct_apprentice_daily" in t.task_id)
+    assert dbt_task.vars == {"run_start_date": "{{ data_interval_start | ds }}",
+                             "run_end_date": "{{ macros.ds_add(data_interval_end | ds, -1) }}"}

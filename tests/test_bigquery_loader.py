@@ -29,6 +29,7 @@ import pytest
 from google.api_core import exceptions as google_exceptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
+
 from pipeline_health.config import PROJECT_ROOT, ConfigError, SimulationConfig
 from pipeline_health.loaders.base import LoadError
 from pipeline_health.loaders.bigquery import (

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import duckdb
 import pytest
 from conftest import table_fingerprints
+
 from pipeline_health.cli import main as cli_main
 from pipeline_health.ingest import days_between, ingest_days
 from pipeline_health.loaders.base import LoadError

@@ -9,6 +9,9 @@ from typing import Any
 import pytest
 import sqlglot
 from google.cloud import bigquery
+from smtp_sink import SmtpSink
+from sqlglot import exp
+
 from pipeline_health.config import ConfigError, Settings
 from pipeline_health.notifier import (
     BigQueryAlertLog,
@@ -19,8 +22,6 @@ from pipeline_health.notifier import (
 from pipeline_health.notifier.alert_log import render_bigquery_statements
 from pipeline_health.notifier.models import MART_COLUMNS, SentAlert
 from pipeline_health.notifier.source import render_bigquery_query
-from smtp_sink import SmtpSink
-from sqlglot import exp
 
 WEEK = date(2026, 11, 16)
 PROJECT = "my-proj-123"

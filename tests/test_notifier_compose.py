@@ -8,6 +8,7 @@ from email import policy
 from email.parser import BytesParser
 
 import pytest
+
 from pipeline_health.notifier.compose import (
     compose_coach_email,
     dashboard_url,

@@ -11,6 +11,8 @@ from typing import Any
 
 import duckdb
 import pytest
+from smtp_sink import Received, SmtpSink
+
 from pipeline_health.notifier import (
     DuckDBAlertLog,
     DuckDBNewlyRedSource,
@@ -20,7 +22,6 @@ from pipeline_health.notifier import (
     notify_newly_red,
 )
 from pipeline_health.notifier.models import SentAlert
-from smtp_sink import Received, SmtpSink
 
 WEEK = date(2026, 11, 16)  # a Monday
 PREV_WEEK = date(2026, 11, 9)
@@ -493,9 +494,10 @@ def test_every_received_message_is_valid_alternative_mime_with_escaped_html(
 
 def test_duckdb_query_names_its_columns_and_binds_the_week() -> None:
     import sqlglot
+    from sqlglot import exp
+
     from pipeline_health.notifier.models import MART_COLUMNS
     from pipeline_health.notifier.source import render_duckdb_query
-    from sqlglot import exp
 
     tree = sqlglot.parse_one(render_duckdb_query(), read="duckdb")
     assert [c.alias_or_name for c in tree.selects] == list(MART_COLUMNS)

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pytest
+
 from pipeline_health.config import ConfigError, SimulationConfig
 from pipeline_health.simulator import build_population, generate_day, generate_reference
 from pipeline_health.simulator.population import MIN_BREAK_DAYS

@@ -58,3 +58,20 @@ def prepare(state_dir: Path, env: dict[str, str] | None = None) -> dict[str, str
                     "Writers of the DuckDB warehouse file (one at a time)"],
                    env=env, check=True, capture_output=True)
     return env
+
+
+def main() -> None:
+    """`python -m pipeline_health.local_airflow`: prepare, then print `export` lines for a shell."""
+    import shlex
+
+    from pipeline_health.config import Settings
+
+    state_dir = Settings.from_env().state_dir
+    env = prepare(state_dir)
+    for key in sorted(env):
+        if key.startswith(("AIRFLOW", "PIPELINE_HEALTH", "DBT_", "DO_NOT_TRACK", "SCARF")):
+            print(f"export {key}={shlex.quote(env[key])}")
+
+
+if __name__ == "__main__":
+    main()

@@ -6,7 +6,11 @@
                first load_date to run_end_date.
       carry    incremental, and the table already holds the day before the window: that
                day's rows carry status and last contact forward; facts are read only for
-               load dates [window start - 29, run_end_date + lookback_days].
+               load dates [window start - 29, run_end_date + lookback_days]. Gives the same
+               rows as a full rebuild, except for an apprentice absent from that day (no
+               status history and no activity for 30 days) whose last contact is older than
+               the facts read: that contact is not seen. With the full status history
+               loaded this cannot happen (every start is a status change).
       history  incremental, but the day before the window is not in the table (first runs
                after a build, or a gap): reads all facts for the window's as_of dates.
 

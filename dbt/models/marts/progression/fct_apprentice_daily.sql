@@ -161,13 +161,6 @@ started_apprentice_days as (
     from apprentices
     inner join as_of_dates
         on apprentices.start_date <= as_of_dates.date_day
-    {%- if state_source == 'carry' %}
-    left join previous_day
-        on apprentices.apprentice_id = previous_day.apprentice_id
-    {#- Started before the window but not in learning the day before it: already left. #}
-    where previous_day.apprentice_id is not null
-        or apprentices.start_date >= {{ pipeline_health.date_literal(window.start) }}
-    {%- endif %}
 
 ),
 
@@ -254,7 +247,7 @@ session_window as (
         in_learning.apprentice_id,
         in_learning.as_of_date,
         count(*) as sessions_scheduled,
-        sum(case when sessions.is_attended then 1 else 0 end) as sessions_attended
+        count(case when sessions.is_attended then 1 end) as sessions_attended
     from in_learning
     inner join sessions
         on in_learning.apprentice_id = sessions.apprentice_id
@@ -287,6 +280,7 @@ otj_window as (
     select
         in_learning.apprentice_id,
         in_learning.as_of_date,
+        count(*) as otj_logs,
         sum(otj_logs.otj_hours) as otj_hours
     from in_learning
     inner join otj_logs
@@ -368,6 +362,7 @@ joined as (
         coalesce(session_window.sessions_attended, 0) as sessions_attended,
         coalesce(quiz_window.quiz_attempts, 0) as quiz_attempts,
         quiz_window.quiz_score_avg,
+        coalesce(otj_window.otj_logs, 0) as otj_logs,
         coalesce(otj_window.otj_hours, 0) as otj_hours,
         programmes.otj_hours_per_week,
         {{ pipeline_health.days_between(
@@ -396,6 +391,26 @@ joined as (
 
 ),
 
+{#-
+    Enrolment must be evidenced: a known status change, or any activity in the last 30 days.
+    With the full status history loaded this always holds (a start is a status change); it
+    drops apprentices whose start predates the loaded history and who left before it began.
+-#}
+evidenced as (
+
+    select
+        *,
+        to_status is not null as has_status_history,
+        (
+            sessions_scheduled > 0
+            or quiz_attempts > 0
+            or otj_logs > 0
+            or coalesce(last_contact_date >= {{ pipeline_health.add_days('as_of_date', -29) }}, false)
+        ) as has_activity_last_30d
+    from joined
+
+),
+
 final as (
 
     select
@@ -411,7 +426,8 @@ final as (
         {{ pipeline_health.days_between('start_date', 'as_of_date') }} + 1 as days_in_learning,
 
         coalesce(to_status, 'Active') as current_progression_status,
-        to_status is not null as has_status_history,
+        has_status_history,
+        has_activity_last_30d,
         status_changed_at,
         status_change_id,
 
@@ -438,7 +454,8 @@ final as (
                 then round(otj_hours_per_week * days_in_learning_last_30d / 7.0 - otj_hours, 2)
             else 0
         end as otj_hours_behind_plan
-    from joined
+    from evidenced
+    where has_status_history or has_activity_last_30d
 
 )
 

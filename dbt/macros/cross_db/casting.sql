@@ -100,3 +100,9 @@
         {%- endfor %}
     ))
 {%- endmacro %}
+
+{% macro type_boolean() -%}
+    {{ return(adapter.dispatch('type_boolean', 'pipeline_health')()) }}
+{%- endmacro %}
+{% macro default__type_boolean() -%}boolean{%- endmacro %}
+{% macro bigquery__type_boolean() -%}bool{%- endmacro %}

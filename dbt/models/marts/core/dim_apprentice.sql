@@ -86,7 +86,7 @@ unknown_member as (
         'Unknown' as ethnicity_group,
         cast(null as {{ pipeline_health.type_integer() }}) as imd_quintile,
         'Unknown' as imd_quintile_label,
-        cast(null as boolean) as has_ldd,
+        cast(null as {{ pipeline_health.type_boolean() }}) as has_ldd,
         cast(null as {{ pipeline_health.type_string() }}) as ldd_category,
         true as is_unknown_member
 

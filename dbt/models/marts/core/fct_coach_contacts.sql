@@ -54,7 +54,7 @@ contacts as (
         channel,
         feedback_note,
         cast(null as {{ pipeline_health.type_integer() }}) as review_number,
-        cast(null as boolean) as has_employer_attended,
+        cast(null as {{ pipeline_health.type_boolean() }}) as has_employer_attended,
         cast(null as {{ pipeline_health.type_string() }}) as progress_rating,
         load_date
     from feedback

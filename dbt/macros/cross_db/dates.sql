@@ -73,8 +73,9 @@
     cast(date_trunc('week', {{ date_expr }}) as date)
 {%- endmacro %}
 
+{#- Same as date_trunc(d, isoweek), written so the local BigQuery emulator runs it too. -#}
 {% macro bigquery__iso_week_start(date_expr) -%}
-    date_trunc({{ date_expr }}, isoweek)
+    date_sub({{ date_expr }}, interval mod(extract(dayofweek from {{ date_expr }}) + 5, 7) day)
 {%- endmacro %}
 
 
@@ -101,8 +102,9 @@
     weekofyear({{ date_expr }})
 {%- endmacro %}
 
+{#- format_date('%V') rather than extract(isoweek): same result, and the local BigQuery emulator knows it. -#}
 {% macro bigquery__iso_week_number(date_expr) -%}
-    extract(isoweek from {{ date_expr }})
+    cast(format_date('%V', {{ date_expr }}) as int64)
 {%- endmacro %}
 
 {% macro iso_year(date_expr) -%}
@@ -114,7 +116,7 @@
 {%- endmacro %}
 
 {% macro bigquery__iso_year(date_expr) -%}
-    extract(isoyear from {{ date_expr }})
+    cast(format_date('%G', {{ date_expr }}) as int64)
 {%- endmacro %}
 
 

@@ -15,7 +15,7 @@
     reason it was rejected (the first failing rule, in the order of
     macros/validation/validated_event_ctes.sql) and the raw row as JSON text.
     For each table and load_date: raw rows = staged rows + rejected rows
-    (tests/assert_raw_rows_reconcile_by_load_date.sql).
+    (ops_raw_load_reconciliation, tested by raw_rows_reconcile).
 -#}
 
 with

@@ -43,6 +43,8 @@ def cmd_load(args: argparse.Namespace) -> int:
     if args.duckdb_path:
         os.environ["PIPELINE_HEALTH_DUCKDB_PATH"] = args.duckdb_path
     settings = Settings.from_env()
+    if args.days < 1:
+        raise ValueError(f"--days must be at least 1, got {args.days}")
     end = args.end or date.today() - timedelta(days=1)
     start = args.start or end - timedelta(days=args.days - 1)
     days = days_between(start, end)
@@ -71,14 +73,17 @@ def main(argv: list[str] | None = None) -> int:
     load.set_defaults(func=cmd_load)
 
     demo = sub.add_parser("demo", help="run the pipeline end to end on DuckDB")
-    demo.add_argument("--days", type=int, default=14, help="days to run, ending yesterday")
+    demo.add_argument("--live-weeks", type=int, default=1,
+                      help="complete ISO weeks run day by day through the daily DAG")
+    demo.add_argument("--history-weeks", type=int, default=2,
+                      help="earlier weeks run through the weekly DAG from the initial load")
     demo.set_defaults(func=_demo)
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
-    except (ConfigError, LoadError, ValueError) as exc:
+    except (ConfigError, LoadError, ValueError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
@@ -86,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from pipeline_health.demo import run_demo
 
-    return run_demo(days=args.days)
+    return run_demo(live_weeks=args.live_weeks, history_weeks=args.history_weeks)
 
 
 if __name__ == "__main__":

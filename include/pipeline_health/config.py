@@ -93,7 +93,7 @@ class SimulationConfig:
     seed: int = 42
     # Apprentices across all cohorts; about 40 % are in learning on any day.
     population: int = 10000
-    first_cohort: str = "2024-01"  # first cohort start month, YYYY-MM
+    first_cohort: str = "2025-01"  # first cohort start month, YYYY-MM
     last_cohort: str = "2027-12"  # last cohort start month, YYYY-MM
     withdrawal_rate: float = 0.42
     ldd_rate: float = 0.145

@@ -1,9 +1,149 @@
-"""The README's first command: run the pipeline end to end on the local DuckDB warehouse."""
+"""The README's first command: the whole pipeline, end to end, on the local DuckDB warehouse.
+
+1. initial load: simulated history from the first cohort up to the week before last;
+2. weekly DAG for the earlier weeks (snapshots, risk mart, coach emails);
+3. daily DAG, day by day, for the last complete ISO week;
+4. weekly DAG for that week;
+5. a summary, and where the coach emails were saved (`.eml` files from a local mail sink).
+
+Every DAG run is a real Airflow run (metadata database, task instances, logs) of the
+DAGs in dags/; the demo starts from an empty warehouse each time.
+"""
 
 from __future__ import annotations
 
-from pipeline_health import cli
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from pipeline_health import local_airflow
+from pipeline_health.bootstrap import initial_load
+from pipeline_health.config import ConfigError, Settings, SimulationConfig
+from pipeline_health.warehouse_summary import daily_summary, weekly_summary
+
+ALERT_FROM = "pipeline-health-alerts@localhost"
 
 
-def run_demo(days: int) -> int:
-    return cli.main(["load", "--days", str(days)])
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for_port(port: int, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"the local mail sink did not start on port {port}")
+
+
+def start_mail_sink(folder: Path) -> tuple[subprocess.Popen, str]:
+    """Start the `.eml`-writing SMTP sink; return it and the Airflow connection JSON."""
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline_health.mail_sink", "--dir",
+                             str(folder), "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _wait_for_port(port)
+    conn = {"conn_type": "smtp", "host": "127.0.0.1", "port": port,
+            "extra": {"disable_ssl": True, "disable_tls": True, "from_email": ALERT_FROM,
+                      "timeout": 10}}
+    return proc, json.dumps(conn)
+
+
+def run_dags(kind: str, first: date, last: date, env: dict[str, str], log_dir: Path) -> list[dict]:
+    """Run a DAG for each day/week in [first, last] through Airflow, in order."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    out = log_dir / f"{kind}-{first}-{last}.json"
+    log_file = log_dir / f"{kind}-{first}-{last}.log"
+    with open(log_file, "w") as log:
+        result = subprocess.run([sys.executable, "-m", "pipeline_health.dag_runner", kind,
+                                 first.isoformat(), last.isoformat(), "--json-out", str(out)],
+                                env=env, stdout=log, stderr=subprocess.STDOUT)
+    runs = json.loads(out.read_text()) if out.exists() else []
+    for r in runs:
+        ok = sum(s == "success" for s in r["tasks"].values())
+        print(f"    {r['dag_id']} {r['period']}: {r['state']} in {r['seconds']} s "
+              f"({ok}/{len(r['tasks'])} tasks succeeded)")
+    if result.returncode != 0:
+        raise RuntimeError(f"{kind} DAG run failed; the Airflow log is {log_file}")
+    return runs
+
+
+def run_demo(live_weeks: int = 1, history_weeks: int = 2, today: date | None = None) -> int:
+    settings = Settings.from_env()
+    if settings.warehouse != "duckdb":
+        raise ConfigError("the demo runs on the local DuckDB warehouse; unset "
+                          "PIPELINE_HEALTH_WAREHOUSE or set it to duckdb")
+    config = SimulationConfig.from_env()
+    today = today or date.today()
+    this_monday = today - timedelta(days=today.weekday())
+    live_start = this_monday - timedelta(weeks=live_weeks)
+    history_until = live_start - timedelta(days=1)
+    first_weekly = live_start - timedelta(weeks=history_weeks)
+    state = settings.state_dir
+    started = time.perf_counter()
+
+    # A fresh warehouse each time: snapshots cannot be rewritten, so an old demo's
+    # history would make this one's weeks "out of order".
+    for path in (settings.duckdb_path, Path(f"{settings.duckdb_path}.wal"), state / "airflow",
+                 state / "mail", state / "demo-runs"):
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+    print(f"Pipeline Health demo on DuckDB ({settings.duckdb_path}), seed {config.seed}, "
+          f"population {config.population:,}")
+
+    print("[1/5] preparing Airflow (metadata database, warehouse-writer pool)")
+    env = local_airflow.prepare(state)
+    mail_dir = state / "mail"
+    sink, smtp_conn = start_mail_sink(mail_dir)
+    env.update({"AIRFLOW_CONN_SMTP_DEFAULT": smtp_conn, "PIPELINE_HEALTH_ALERT_FROM": ALERT_FROM})
+    logs = state / "demo-runs"
+    try:
+        t = time.perf_counter()
+        print(f"[2/5] initial load: simulated history up to {history_until}, then dbt (daily models)")
+        loaded = initial_load(settings, config, history_until)
+        print(f"    {loaded['days']} days, {loaded['event_rows']:,} raw events, "
+              f"{time.perf_counter() - t:.0f} s")
+        if history_weeks:
+            print(f"[3/5] weekly DAG for the weeks starting {first_weekly} .. "
+                  f"{live_start - timedelta(weeks=1)}")
+            run_dags("weekly", first_weekly, live_start - timedelta(weeks=1), env, logs)
+        print(f"[4/5] daily DAG for {live_start} .. {this_monday - timedelta(days=1)}, "
+              f"then the weekly DAG")
+        run_dags("daily", live_start, this_monday - timedelta(days=1), env, logs)
+        run_dags("weekly", live_start, this_monday - timedelta(days=1), env, logs)
+    finally:
+        sink.terminate()
+        sink.wait(timeout=10)
+
+    print("[5/5] summary")
+    day = daily_summary(settings, live_start, this_monday - timedelta(days=1))
+    print(f"  Last week ({day['first_day']} .. {day['last_day']}), rows per layer:")
+    for schema, tables in day["rows_per_layer"].items():
+        for table, n in tables.items():
+            print(f"    {schema}.{table:<45} {n:>9,}")
+    print("  Rejected rows (table: reason):", day["rejected_by_reason"] or "none")
+    print(f"  Apprentices per status on {day['last_day']}:", day["apprentices_by_status"])
+    week = weekly_summary(settings)
+    for w in week["weeks"]:
+        print(f"  Week {w['week_start_date']}: bands {w['bands']}, newly Red {w['newly_red']}, "
+              f"coach emails sent {w['emails_sent']}")
+    print(f"  Snapshot versions: {week['snapshot_versions']:,} rows for "
+          f"{week['snapshot_apprentices']:,} apprentices")
+    emails = sorted(mail_dir.glob("*.eml"))
+    print(f"  Coach emails: {len(emails)} saved in {mail_dir}"
+          + (f" (e.g. {emails[0].name})" if emails else ""))
+    print(f"  Airflow logs of each DAG run: {logs}")
+    print(f"Done in {time.perf_counter() - started:.0f} s. Web UI on the same state: "
+          f"scripts/airflow_ui.sh")
+    return 0

@@ -41,12 +41,22 @@ def ingest_days(loader: RawLoader, config: SimulationConfig, days: list[date]) -
     summary = IngestSummary()
     loader.ensure_tables()
     summary.reference_rows = loader.load_reference(generate_reference(config))
-    for day in days:
-        batch = generate_day(config, day)
-        loaded = loader.load_day(day, batch.tables)
-        summary.days.append(day)
-        summary.event_rows.update(loaded)
-        for kinds in batch.malformed.values():
-            summary.malformed.update(kinds)
-        log.info("loaded %s: %s", day, loaded)
+    per_day: dict[date, dict[str, int]] = {}
+
+    def batches():
+        for day in days:
+            batch = generate_day(config, day)
+            per_day[day] = batch.row_counts
+            for kinds in batch.malformed.values():
+                summary.malformed.update(kinds)
+            yield day, batch.tables
+
+    load_days = getattr(loader, "load_days", None)
+    if load_days is not None:  # one connection for the whole range (DuckDB)
+        summary.event_rows.update(load_days(batches()))
+    else:
+        for day, tables in batches():
+            summary.event_rows.update(loader.load_day(day, tables))
+    summary.days.extend(days)
+    log.debug("loaded %s day(s): %s", len(days), per_day)
     return summary

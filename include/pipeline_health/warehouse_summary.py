@@ -42,14 +42,47 @@ def daily_summary(settings: Settings, first: date, last: date) -> dict[str, Any]
         n = _query(settings, f"SELECT count(*) FROM {schema}.{table} "
                    "WHERE load_date BETWEEN ? AND ?", [first, last])[0][0]
         out["rows_per_layer"].setdefault(schema, {})[table] = n
-    if ("staging", "stg_rejected_rows") in _tables_with_column(settings, "reason"):
+    if _has_table(settings, "staging", "stg_apprenticeship__rejected_rows"):
         out["rejected_by_reason"] = dict(_query(
-            settings, "SELECT source_table || ': ' || reason, count(*) "
-            "FROM staging.stg_rejected_rows WHERE load_date BETWEEN ? AND ? "
+            settings, "SELECT source_table || ': ' || rejection_reason, count(*) "
+            "FROM staging.stg_apprenticeship__rejected_rows WHERE load_date BETWEEN ? AND ? "
             "GROUP BY 1 ORDER BY 1", [first, last]))
-    if ("marts", "fct_apprentice_daily") in _tables_with_column(settings, "as_of_date"):
+    if _has_table(settings, "marts", "fct_apprentice_daily"):
         out["apprentices_by_status"] = dict(_query(
             settings, "SELECT current_progression_status, count(*) "
             "FROM marts.fct_apprentice_daily WHERE as_of_date = ? GROUP BY 1 ORDER BY 1",
             [last]))
+    return out
+
+
+def _has_table(settings: Settings, schema: str, table: str) -> bool:
+    return bool(_query(settings, "SELECT count(*) FROM information_schema.tables "
+                       "WHERE table_schema = ? AND table_name = ?", [schema, table])[0][0])
+
+
+def weekly_summary(settings: Settings) -> dict[str, Any]:
+    """Per scored week: apprentices per risk band, newly Red, coach emails sent."""
+    out: dict[str, Any] = {"weeks": [], "snapshot_versions": 0, "snapshot_apprentices": 0}
+    if settings.warehouse != "duckdb" or not settings.duckdb_path.exists():
+        return out
+    emails: dict = {}
+    if _has_table(settings, "ops", "sent_coach_alerts"):
+        emails = dict(_query(settings, "SELECT week_start_date, count(*) FROM "
+                             "ops.sent_coach_alerts GROUP BY 1", []))
+    if _has_table(settings, "marts", "fct_apprentice_risk_weekly"):
+        rows = _query(settings, "SELECT week_start_date, risk_band, count(*), "
+                      "count(*) FILTER (WHERE is_newly_red) FROM marts.fct_apprentice_risk_weekly "
+                      "GROUP BY 1, 2 ORDER BY 1, 2", [])
+        weeks: dict = {}
+        for week, band, n, newly in rows:
+            w = weeks.setdefault(week, {"week_start_date": week.isoformat(), "bands": {},
+                                        "newly_red": 0, "emails_sent": emails.get(week, 0)})
+            w["bands"][band] = n
+            w["newly_red"] += newly
+        out["weeks"] = list(weeks.values())
+    if _has_table(settings, "snapshots", "snap_apprentice_weekly_status"):
+        versions, apprentices = _query(
+            settings, "SELECT count(*), count(DISTINCT apprentice_id) "
+            "FROM snapshots.snap_apprentice_weekly_status", [])[0]
+        out.update(snapshot_versions=versions, snapshot_apprentices=apprentices)
     return out

@@ -8,7 +8,7 @@ per file: callers (Airflow tasks) must not write concurrently (see the DAGs' poo
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -101,22 +101,31 @@ class DuckDBLoader:
                     f"{table.column_names}; migrate or remove the file before loading")
 
     def load_day(self, day: date, tables: Mapping[str, Rows]) -> dict[str, int]:
-        prepared = {name: _to_arrow(_table(name, Kind.EVENT), rows)
-                    for name, rows in tables.items()}
-        loaded_at = datetime.now(UTC)
+        return self.load_days([(day, tables)])
+
+    def load_days(self, batches: Iterable[tuple[date, Mapping[str, Rows]]]) -> dict[str, int]:
+        """Load several days over one connection; each day is its own transaction."""
+        totals: dict[str, int] = {}
         with self._connection() as con:
             self._ensure(con)
-            con.execute("BEGIN TRANSACTION")
-            try:
+            for day, tables in batches:
+                prepared = {name: _to_arrow(_table(name, Kind.EVENT), rows)
+                            for name, rows in tables.items()}
+                loaded_at = datetime.now(UTC)
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    for name, arrow in prepared.items():
+                        table = TABLES_BY_NAME[name]
+                        con.execute(f"DELETE FROM {RAW_SCHEMA}.{name} WHERE {LOAD_DATE} = ?",
+                                    [day])
+                        self._insert(con, table, arrow, {LOAD_DATE: day, LOADED_AT: loaded_at})
+                    con.execute("COMMIT")
+                except Exception:
+                    con.execute("ROLLBACK")
+                    raise
                 for name, arrow in prepared.items():
-                    table = TABLES_BY_NAME[name]
-                    con.execute(f"DELETE FROM {RAW_SCHEMA}.{name} WHERE {LOAD_DATE} = ?", [day])
-                    self._insert(con, table, arrow, {LOAD_DATE: day, LOADED_AT: loaded_at})
-                con.execute("COMMIT")
-            except Exception:
-                con.execute("ROLLBACK")
-                raise
-        return {name: arrow.num_rows for name, arrow in prepared.items()}
+                    totals[name] = totals.get(name, 0) + arrow.num_rows
+        return totals
 
     def load_reference(self, tables: Mapping[str, Rows]) -> dict[str, int]:
         prepared = {}

@@ -2,7 +2,7 @@
 
 Measured choices (see README, "Performance"): the graph comes from a manifest built
 at setup (`dbt parse`), never `dbt ls` at parse time; dbt runs in-process
-(LOCAL + dbtRunner); each model runs with its tests in one task (TestBehavior.BUILD).
+(LOCAL + dbtRunner), one task per model, then the tests (TestBehavior.AFTER_ALL).
 """
 
 from __future__ import annotations
@@ -16,7 +16,13 @@ from cosmos import (
     ProjectConfig,
     RenderConfig,
 )
-from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+from cosmos.constants import (
+    ExecutionMode,
+    InvocationMode,
+    LoadMode,
+    TestBehavior,
+    TestIndirectSelection,
+)
 
 from pipeline_health.config import PROJECT_ROOT, Settings
 
@@ -62,10 +68,28 @@ def profile_config(settings: Settings | None = None) -> ProfileConfig:
     )
 
 
+# How Cosmos renders dbt; README "Performance" has the measurements behind the default:
+#   after_all  LOCAL, one task per model, then one task running every test (default)
+#   build      LOCAL, one task per model running it and its tests; multi-parent tests detached
+#   watcher    one `dbt build` producer and a sensor per model (did not finish under dag.test)
+COSMOS_MODE = os.environ.get("PIPELINE_HEALTH_COSMOS_MODE", "after_all").lower()
+TEST_BEHAVIOR = {
+    "build": TestBehavior.BUILD,
+    "after_all": TestBehavior.AFTER_ALL,
+    # WATCHER's single producer runs `dbt build`; its per-model sensors report tests.
+    "watcher": TestBehavior.AFTER_EACH,
+}
+if COSMOS_MODE not in TEST_BEHAVIOR:
+    raise ValueError(f"PIPELINE_HEALTH_COSMOS_MODE={COSMOS_MODE!r}: expected one of {sorted(TEST_BEHAVIOR)}")
+
+
 def execution_config() -> ExecutionConfig:
     return ExecutionConfig(
-        execution_mode=ExecutionMode.LOCAL,
+        execution_mode=ExecutionMode.WATCHER if COSMOS_MODE == "watcher" else ExecutionMode.LOCAL,
         invocation_mode=InvocationMode.DBT_RUNNER,
+        # A model's task runs only the tests whose parents are all selected; the others
+        # are detached into their own tasks (render_config).
+        test_indirect_selection=TestIndirectSelection.CAUTIOUS,
     )
 
 
@@ -74,7 +98,10 @@ def render_config(select: list[str], exclude: list[str] | None = None) -> Render
         load_method=LoadMode.DBT_MANIFEST,
         select=select,
         exclude=exclude or [],
-        test_behavior=TestBehavior.BUILD,
+        test_behavior=TEST_BEHAVIOR[COSMOS_MODE],
+        # A test reading several models (relationships, reconciliations) runs in its own
+        # task once all its parents are built, not inside the first parent's task.
+        should_detach_multiple_parents_tests=True,
     )
 
 
@@ -92,5 +119,8 @@ def operator_args(**extra: object) -> dict[str, object]:
         "pool": WRITER_POOL,
         "retries": 2,
     }
+    if COSMOS_MODE == "watcher":
+        # Deferrable consumer sensors can start before the producer under `dag.test`.
+        args.update({"deferrable": False, "mode": "reschedule", "poke_interval": 2})
     args.update(extra)
     return args

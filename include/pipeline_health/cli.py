@@ -62,6 +62,15 @@ def cmd_load(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_initial_load(args: argparse.Namespace) -> int:
+    from pipeline_health.bootstrap import initial_load
+
+    result = initial_load(Settings.from_env(), SimulationConfig.from_env(), args.until)
+    print(f"Initial load: {result['days']} days ({result['first_day']} .. {result['last_day']}), "
+          f"{result['event_rows']:,} raw events; daily models built; days marked complete")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pipeline_health", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -71,6 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--days", type=int, default=7, help="days to load when --start is absent")
     _add_sim_args(load)
     load.set_defaults(func=cmd_load)
+
+    boot = sub.add_parser("initial-load", help="load simulated history from the first cohort "
+                          "and build the daily models over it (a new warehouse's first step)")
+    boot.add_argument("--until", type=_date, required=True, help="last day of the history")
+    boot.set_defaults(func=cmd_initial_load)
 
     demo = sub.add_parser("demo", help="run the pipeline end to end on DuckDB")
     demo.add_argument("--live-weeks", type=int, default=1,

@@ -233,7 +233,9 @@ def test_snapshotting_an_earlier_week_is_refused_and_changes_nothing(live: Live)
 
 def test_rerunning_the_latest_week_with_corrected_data_replaces_that_week(live: Live, tmp_path: Path) -> None:
     """A status change withdrawn from the source after the week ran: the re-run puts the
-    apprentice back to their previous version (no zero-length version, nobody else moves)."""
+    apprentice back to their previous version (no zero-length version, nobody else moves).
+    The apprentice's previous status also came from a status change, so they stay in the
+    snapshot's source (otherwise hard_deletes would rightly add a deletion marker)."""
     wh = Warehouse(tmp_path / "corrected")
     shutil.copyfile(live.warehouse.path, wh.path)
     before, final = versions_by_apprentice(live.history[-2]), versions_by_apprentice(live.history[-1])
@@ -243,7 +245,7 @@ def test_rerunning_the_latest_week_with_corrected_data_replaces_that_week(live: 
         f"where changed_date between '{WEEKS[-1]}' and '{sunday(WEEKS[-1])}' "
         "group by apprentice_id having count(*) = 1")}
     changed = sorted(a for a, v in final.items()
-                     if len(v) >= 2 and v[-1][8] == at and v[-1][3] and a in one_change)
+                     if len(v) >= 2 and v[-1][8] == at and v[-1][3] and v[-2][3] and a in one_change)
     assert changed, "no single status change in the last week"
     apprentice = changed[0]
     with duckdb.connect(str(wh.path)) as con:

@@ -146,11 +146,20 @@
 
 
 {#-
-    Snapshot pre-hook: refuse to record a week before the latest one already recorded
-    (history cannot be rewritten backwards), and a week the daily mart has not reached.
-    Re-running the latest recorded week is allowed: it adds no versions. Renders no SQL.
+    Snapshot pre-hook. Renders no SQL; runs its statements itself, inside the snapshot's
+    transaction on DuckDB (BigQuery has none: a failed snapshot after the undo below is
+    simply re-run).
+      * Refuses a week before the latest one already recorded (SCD2 history cannot be
+        rewritten backwards) and a week whose Sunday the daily mart has not reached.
+      * Re-running the latest recorded week first undoes that week (deletes the versions
+        it opened, re-opens the versions it closed), so the snapshot then re-applies the
+        week from the current source: with unchanged data the rows come back identical
+        (same dbt_scd_id, same timestamps); with corrected data the week is replaced,
+        never leaving zero-length versions or two versions with one dbt_scd_id.
+    "Latest recorded week" = the latest dbt_valid_from (a week that changed nothing is not
+    visible; the weekly DAG's run ledger also refuses weeks out of order).
 -#}
-{% macro assert_snapshot_week_in_order() -%}
+{% macro prepare_snapshot_week() -%}
     {%- set daily_check = pipeline_health.assert_daily_mart_reaches(pipeline_health.snapshot_week().end) -%}
     {%- if not execute -%}
         {{ return('') }}
@@ -158,19 +167,30 @@
     {%- set boundary = pipeline_health.snapshot_week_boundary() -%}
     {%- set week = pipeline_health.snapshot_week() -%}
     {%- set existing = adapter.get_relation(database=this.database, schema=this.schema, identifier=this.identifier) -%}
-    {%- if existing is not none -%}
-        {%- set latest_query -%}
-            select max(dbt_valid_from) as latest_valid_from from {{ this }}
-        {%- endset -%}
-        {%- set latest = run_query(latest_query).columns[0].values()[0] -%}
-        {%- if latest is not none and latest.strftime('%Y-%m-%d %H:%M:%S') > boundary -%}
-            {{ exceptions.raise_compiler_error(
-                "Refusing to snapshot the week " ~ week.start ~ " .. " ~ week.end ~ ": " ~ this
-                ~ " already holds versions valid from " ~ latest.strftime('%Y-%m-%d %H:%M:%S')
-                ~ ", after this week's boundary " ~ boundary
-                ~ ". SCD2 history cannot be rewritten backwards: restore the snapshots schema"
-                ~ " (or drop the table) and snapshot the weeks in order.") }}
-        {%- endif -%}
+    {%- if existing is none -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set latest_query -%}
+        select max(dbt_valid_from) as latest_valid_from from {{ this }}
+    {%- endset -%}
+    {%- set latest = run_query(latest_query).columns[0].values()[0] -%}
+    {%- set latest_text = latest.strftime('%Y-%m-%d %H:%M:%S') if latest is not none else none -%}
+    {%- if latest_text is not none and latest_text > boundary -%}
+        {{ exceptions.raise_compiler_error(
+            "Refusing to snapshot the week " ~ week.start ~ " .. " ~ week.end ~ ": " ~ this
+            ~ " already holds versions valid from " ~ latest_text
+            ~ ", after this week's boundary " ~ boundary
+            ~ ". SCD2 history cannot be rewritten backwards: restore the snapshots schema"
+            ~ " (or drop the table) and snapshot the weeks in order.") }}
+    {%- endif -%}
+    {%- if latest_text == boundary -%}
+        {{ log("Re-running the latest snapshotted week " ~ week.start ~ ": undoing its versions first", info=true) }}
+        {%- call statement('undo_latest_snapshot_week') -%}
+            delete from {{ this }} where dbt_valid_from = {{ dbt.snapshot_get_time() }}
+        {%- endcall -%}
+        {%- call statement('reopen_versions_closed_by_latest_week') -%}
+            update {{ this }} set dbt_valid_to = null where dbt_valid_to = {{ dbt.snapshot_get_time() }}
+        {%- endcall -%}
     {%- endif -%}
     {{ return('') }}
 {%- endmacro %}

@@ -97,20 +97,20 @@ status_counts as (
         status_at_week_end.week_start_date,
         coalesce(apprentices.programme_id, '-1') as programme_id,
         coalesce(apprentices.cohort_id, '-1') as cohort_id,
-        sum(case when current_progression_status in ('Active', 'Delayed', 'At Risk') then 1 else 0 end) as in_learning_count,
-        sum(case when current_progression_status = 'Active' then 1 else 0 end) as active_count,
-        sum(case when current_progression_status = 'Delayed' then 1 else 0 end) as delayed_count,
-        sum(case when current_progression_status = 'At Risk' then 1 else 0 end) as at_risk_count,
-        sum(case
+        cast(sum(case when current_progression_status in ('Active', 'Delayed', 'At Risk') then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as in_learning_count,
+        cast(sum(case when current_progression_status = 'Active' then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as active_count,
+        cast(sum(case when current_progression_status = 'Delayed' then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as delayed_count,
+        cast(sum(case when current_progression_status = 'At Risk' then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as at_risk_count,
+        cast(sum(case
             when current_progression_status = 'Withdrawn' and is_new_this_week
                 and previous_status in ('Active', 'Delayed', 'At Risk') then 1 else 0
-        end) as withdrawn_in_week_count,
-        sum(case
+        end) as {{ pipeline_health.type_integer() }}) as withdrawn_in_week_count,
+        cast(sum(case
             when current_progression_status = 'Promoted' and is_new_this_week
                 and previous_status in ('Active', 'Delayed', 'At Risk') then 1 else 0
-        end) as promoted_in_week_count,
-        sum(case when current_progression_status = 'Withdrawn' then 1 else 0 end) as withdrawn_to_date_count,
-        sum(case when current_progression_status = 'Promoted' then 1 else 0 end) as promoted_to_date_count
+        end) as {{ pipeline_health.type_integer() }}) as promoted_in_week_count,
+        cast(sum(case when current_progression_status = 'Withdrawn' then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as withdrawn_to_date_count,
+        cast(sum(case when current_progression_status = 'Promoted' then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as promoted_to_date_count
     from status_at_week_end
     left join apprentices
         on status_at_week_end.apprentice_id = apprentices.apprentice_id
@@ -125,10 +125,10 @@ risk_counts as (
         programme_id,
         cohort_id,
         count(*) as scored_count,
-        sum(case when risk_band = 'Red' then 1 else 0 end) as red_count,
-        sum(case when risk_band = 'Amber' then 1 else 0 end) as amber_count,
-        sum(case when risk_band = 'Green' then 1 else 0 end) as green_count,
-        sum(case when is_newly_red then 1 else 0 end) as newly_red_count,
+        cast(sum(case when risk_band = 'Red' then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as red_count,
+        cast(sum(case when risk_band = 'Amber' then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as amber_count,
+        cast(sum(case when risk_band = 'Green' then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as green_count,
+        cast(sum(case when is_newly_red then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as newly_red_count,
         round(avg(risk_score), 2) as avg_risk_score
     from risk
     group by 1, 2, 3

@@ -10,13 +10,16 @@ Two warehouses are built from the same simulation (1,500 apprentices, six ISO we
   taken week 1 .. 6 in order, as a backfill from an empty warehouse would.
 
 Checks: a status change opens exactly one version and closes the old one at the week
-boundary; re-running a week adds nothing and leaves the snapshot identical; the replay
-gives the same history as the live runs; the risk mart's grain, bands and newly-Red flags.
+boundary; re-running a week adds nothing and leaves the snapshot identical, and with
+corrected data replaces the week; an earlier week is refused; the replay gives the same
+history as the live runs; the risk mart's grain, bands and newly-Red flags. Plus, without
+any server: the weekly nodes compiled for BigQuery parse with sqlglot.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -302,6 +305,73 @@ def test_weekly_tests_ran_in_the_rerun(live: Live) -> None:
     assert "snap_apprentice_weekly_status" in out and "fct_programme_weekly_trends" in out
     passed = int(out.split("PASS=")[-1].split()[0])
     assert passed >= 80, out[-3000:]
+
+
+# BigQuery, offline: dbt compiles the weekly nodes with relation lookups stubbed ("exists" =
+# incremental branch, "missing" = first build) and a connection that cannot run queries.
+BIGQUERY_COMPILE = """
+import sys
+from dbt.adapters.bigquery.connections import BigQueryConnectionManager
+from dbt.adapters.bigquery.impl import BigQueryAdapter
+from dbt.cli.main import dbtRunner
+
+class NoQueries:
+    def close(self):
+        pass
+
+def open_offline(cls, connection):
+    connection.handle, connection.state = NoQueries(), "open"
+    return connection
+
+BigQueryConnectionManager.open = classmethod(open_offline)
+project, out = sys.argv[1], sys.argv[2]
+for mode in ("exists", "missing"):
+    BigQueryAdapter.get_relation = (
+        lambda self, database, schema, identifier, needs_information=False, mode=mode:
+        self.Relation.create(database=database, schema=schema, identifier=identifier, type="table")
+        if mode == "exists" else None)
+    result = dbtRunner().invoke([
+        "compile", "--no-populate-cache", "--project-dir", project, "--profiles-dir", project,
+        "--target", "bigquery", "--target-path", f"{out}/{mode}", "--log-path", f"{out}/logs",
+        "--select", "tag:weekly", "--exclude", "test_type:unit", "-q",
+        "--vars", "{run_start_date: '2026-11-16', run_end_date: '2026-11-22'}"])
+    if not result.success:
+        sys.exit(f"{mode}: {result.exception}")
+# The snapshot's version timestamp on BigQuery (the week boundary, not the wall clock).
+result = dbtRunner().invoke([
+    "compile", "--no-populate-cache", "--project-dir", project, "--profiles-dir", project,
+    "--target", "bigquery", "--target-path", f"{out}/inline", "--log-path", f"{out}/logs", "-q",
+    "--vars", "{run_start_date: '2026-11-16', run_end_date: '2026-11-22'}",
+    "--inline", "select {{ snapshot_get_time() }} as boundary_at"])
+if not result.success:
+    sys.exit(f"inline: {result.exception}")
+open(f"{out}/snapshot_get_time.sql", "w").write(result.result.results[0].node.compiled_code)
+"""
+
+
+def test_weekly_nodes_compile_for_bigquery_and_parse_with_sqlglot(tmp_path: Path) -> None:
+    sqlglot = pytest.importorskip("sqlglot")
+    env = {**os.environ, "PIPELINE_HEALTH_DBT_TARGET": "bigquery",
+           "PIPELINE_HEALTH_BQ_PROJECT": "offline-project", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    done = subprocess.run([sys.executable, "-c", BIGQUERY_COMPILE, str(DBT_DIR), str(tmp_path)],
+                          env=env, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    for mode, incremental_filter in (("exists", "between cast('2026-11-16' as date)"),
+                                     ("missing", "<= cast('2026-11-16' as date)")):
+        compiled = sorted((tmp_path / mode / "compiled").rglob("*.sql"))
+        assert len(compiled) >= 80, f"{mode}: only {len(compiled)} compiled files"
+        for path in compiled:
+            sqlglot.parse(path.read_text(), read="bigquery")  # raises on a syntax error
+        risk = next(p for p in compiled if p.name == "fct_apprentice_risk_weekly.sql").read_text()
+        assert "`offline-project`.`pipeline_health_marts`.`fct_apprentice_daily`" in risk
+        assert incremental_filter in risk
+        manifest = json.loads((tmp_path / mode / "manifest.json").read_text())
+        snapshot = manifest["nodes"]["snapshot.pipeline_health.snap_apprentice_weekly_status"]
+        sqlglot.parse(snapshot["compiled_code"], read="bigquery")
+        assert "load_date <= cast('2026-11-22' as date)" in snapshot["compiled_code"]
+    boundary_sql = (tmp_path / "snapshot_get_time.sql").read_text()
+    assert "timestamp('2026-11-23 00:00:00+00:00')" in boundary_sql
+    sqlglot.parse_one(boundary_sql, read="bigquery")
 
 
 def test_snapshot_matches_the_status_changes_known_at_each_week_end(live: Live) -> None:

@@ -1,5 +1,5 @@
 {#-
-    Evaluation only (dbt compile, then run the SQL by hand; see models/marts/risk/README.md):
+    Evaluation only (dbt compile, then run the SQL by hand; see README.md, "Evaluation against the simulated truth"):
     does the weekly risk score find the apprentices heading for withdrawal? Compares
     fct_apprentice_risk_weekly with the simulated truth (analyses may read it; models never).
 

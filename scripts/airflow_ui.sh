@@ -7,10 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 make --no-print-directory setup
 PORT="${PORT:-8080}"
-eval "$(.venv/bin/python -m pipeline_health.local_airflow)"
+eval "$(.venv/bin/python -m pipeline_health.local_airflow | grep "^export ")"
 # Local use only: every visitor is an admin. Remove for anything shared.
 export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS="${AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS:-True}"
 export AIRFLOW__API__BASE_URL="http://127.0.0.1:${PORT}"
+export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://127.0.0.1:${PORT}/execution/"
 LOGS="$PIPELINE_HEALTH_STATE_DIR/airflow/processes"
 mkdir -p "$LOGS"
 pids=()

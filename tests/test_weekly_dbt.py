@@ -41,7 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 DBT_DIR = REPO / "dbt"
 DBT = Path(sys.executable).with_name("dbt")
 
-CONFIG = SimulationConfig(seed=42, population=1500)
+CONFIG = SimulationConfig(seed=42, population=1500, first_cohort="2025-01", last_cohort="2027-12")
 FIRST_MONDAY = date(2026, 9, 28)
 WEEKS = [FIRST_MONDAY + timedelta(weeks=n) for n in range(6)]
 SNAPSHOT = "snapshots.snap_apprentice_weekly_status"
@@ -83,6 +83,8 @@ class Warehouse:
             "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--target", "duckdb",
             "--target-path", str(self.root / "target"), "--log-path", str(self.root / "logs"),
             "--vars", f"{{run_start_date: '{start}', run_end_date: '{end}'}}",
+            # Every call changes the vars, so a partial parse never applies; skip its files.
+            "--no-partial-parse", "--no-write-json", "--log-level-file", "warn",
         ]
         result = subprocess.run(command, env=self.env, cwd=REPO, capture_output=True, text=True, timeout=600)
         if check and result.returncode != 0:
@@ -310,6 +312,7 @@ def test_weekly_tests_ran_in_the_rerun(live: Live) -> None:
 # BigQuery, offline: dbt compiles the weekly nodes with relation lookups stubbed ("exists" =
 # incremental branch, "missing" = first build) and a connection that cannot run queries.
 BIGQUERY_COMPILE = """
+import shutil
 import sys
 from dbt.adapters.bigquery.connections import BigQueryConnectionManager
 from dbt.adapters.bigquery.impl import BigQueryAdapter
@@ -325,6 +328,8 @@ def open_offline(cls, connection):
 
 BigQueryConnectionManager.open = classmethod(open_offline)
 project, out = sys.argv[1], sys.argv[2]
+# One target path for all three compiles (same vars: later ones reuse the partial parse);
+# each mode's compiled SQL and manifest are copied aside before the next.
 for mode in ("exists", "missing"):
     BigQueryAdapter.get_relation = (
         lambda self, database, schema, identifier, needs_information=False, mode=mode:
@@ -332,15 +337,18 @@ for mode in ("exists", "missing"):
         if mode == "exists" else None)
     result = dbtRunner().invoke([
         "compile", "--no-populate-cache", "--project-dir", project, "--profiles-dir", project,
-        "--target", "bigquery", "--target-path", f"{out}/{mode}", "--log-path", f"{out}/logs",
+        "--target", "bigquery", "--target-path", f"{out}/target", "--log-path", f"{out}/logs",
         "--select", "tag:weekly", "--exclude", "test_type:unit", "-q",
         "--vars", "{run_start_date: '2026-11-16', run_end_date: '2026-11-22'}"])
     if not result.success:
         sys.exit(f"{mode}: {result.exception}")
+    shutil.copytree(f"{out}/target/compiled", f"{out}/{mode}/compiled")
+    shutil.copyfile(f"{out}/target/manifest.json", f"{out}/{mode}/manifest.json")
+    shutil.rmtree(f"{out}/target/compiled")
 # The snapshot's version timestamp on BigQuery (the week boundary, not the wall clock).
 result = dbtRunner().invoke([
     "compile", "--no-populate-cache", "--project-dir", project, "--profiles-dir", project,
-    "--target", "bigquery", "--target-path", f"{out}/inline", "--log-path", f"{out}/logs", "-q",
+    "--target", "bigquery", "--target-path", f"{out}/target", "--log-path", f"{out}/logs", "-q",
     "--vars", "{run_start_date: '2026-11-16', run_end_date: '2026-11-22'}",
     "--inline", "select {{ snapshot_get_time() }} as boundary_at"])
 if not result.success:

@@ -5,7 +5,8 @@ ENV PIPELINE_HEALTH_HOME=/opt/pipeline-health \
     AIRFLOW__CORE__DAGS_FOLDER=/opt/pipeline-health/dags \
     AIRFLOW__CORE__PLUGINS_FOLDER=/opt/pipeline-health/plugins \
     AIRFLOW__CORE__LOAD_EXAMPLES=False \
-    PIPELINE_HEALTH_WAREHOUSE=bigquery
+    PIPELINE_HEALTH_WAREHOUSE=bigquery \
+    PIPELINE_HEALTH_DUCKDB_PATH=/opt/pipeline-health/.state/warehouse.duckdb
 
 WORKDIR /opt/pipeline-health
 

@@ -134,7 +134,8 @@ def run_demo(live_weeks: int = 1, history_weeks: int = 2, today: date | None = N
             print(f"    {schema}.{table:<45} {n:>9,}")
     print("  Rejected rows (table: reason):", day["rejected_by_reason"] or "none")
     print(f"  Apprentices per status on {day['last_day']}:", day["apprentices_by_status"])
-    week = weekly_summary(settings)
+    # The risk mart's first build scores every past week; show the weeks the demo ran.
+    week = weekly_summary(settings, since=first_weekly if history_weeks else live_start)
     for w in week["weeks"]:
         print(f"  Week {w['week_start_date']}: bands {w['bands']}, newly Red {w['newly_red']}, "
               f"coach emails sent {w['emails_sent']}")

@@ -60,8 +60,8 @@ def _has_table(settings: Settings, schema: str, table: str) -> bool:
                        "WHERE table_schema = ? AND table_name = ?", [schema, table])[0][0])
 
 
-def weekly_summary(settings: Settings) -> dict[str, Any]:
-    """Per scored week: apprentices per risk band, newly Red, coach emails sent."""
+def weekly_summary(settings: Settings, since: date | None = None) -> dict[str, Any]:
+    """Per scored week from `since`: apprentices per risk band, newly Red, coach emails sent."""
     out: dict[str, Any] = {"weeks": [], "snapshot_versions": 0, "snapshot_apprentices": 0}
     if settings.warehouse != "duckdb" or not settings.duckdb_path.exists():
         return out
@@ -72,7 +72,8 @@ def weekly_summary(settings: Settings) -> dict[str, Any]:
     if _has_table(settings, "marts", "fct_apprentice_risk_weekly"):
         rows = _query(settings, "SELECT week_start_date, risk_band, count(*), "
                       "count(*) FILTER (WHERE is_newly_red) FROM marts.fct_apprentice_risk_weekly "
-                      "GROUP BY 1, 2 ORDER BY 1, 2", [])
+                      "WHERE week_start_date >= ? GROUP BY 1, 2 ORDER BY 1, 2",
+                      [since or date(1900, 1, 1)])
         weeks: dict = {}
         for week, band, n, newly in rows:
             w = weeks.setdefault(week, {"week_start_date": week.isoformat(), "bands": {},

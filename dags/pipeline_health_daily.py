@@ -29,7 +29,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import DAG, Param, task
-from cosmos import DbtTaskGroup
 
 from pipeline_health.orchestration import cosmos_setup, daily_tasks, schedules
 
@@ -61,14 +60,7 @@ with DAG(
     def simulate_and_load_raw(data_interval_start=None, data_interval_end=None, params=None):
         return daily_tasks.simulate_and_load(data_interval_start, data_interval_end, params)
 
-    dbt_daily = DbtTaskGroup(
-        group_id="dbt_daily",
-        project_config=cosmos_setup.project_config(),
-        profile_config=cosmos_setup.profile_config(),
-        execution_config=cosmos_setup.execution_config(),
-        render_config=cosmos_setup.render_config(select=["tag:daily"]),
-        operator_args=cosmos_setup.operator_args(),
-    )
+    dbt_daily = cosmos_setup.dbt_task_group("dbt_daily", select=["tag:daily"])
 
     @task(pool=cosmos_setup.WRITER_POOL)
     def record_and_summarise(data_interval_start=None, data_interval_end=None, run_id=None):

@@ -29,7 +29,6 @@ from datetime import UTC, datetime, timedelta
 
 from airflow.providers.standard.sensors.python import PythonSensor
 from airflow.sdk import DAG, task
-from cosmos import DbtTaskGroup
 
 from pipeline_health.orchestration import cosmos_setup, schedules, weekly_tasks
 
@@ -64,14 +63,7 @@ with DAG(
         week_start, _ = weekly_tasks.iso_week(data_interval_start, data_interval_end)
         return weekly_tasks.check_snapshot_order(week_start)
 
-    dbt_weekly = DbtTaskGroup(
-        group_id="dbt_weekly",
-        project_config=cosmos_setup.project_config(),
-        profile_config=cosmos_setup.profile_config(),
-        execution_config=cosmos_setup.execution_config(),
-        render_config=cosmos_setup.render_config(select=["tag:weekly"]),
-        operator_args=cosmos_setup.operator_args(),
-    )
+    dbt_weekly = cosmos_setup.dbt_task_group("dbt_weekly", select=["tag:weekly"])
 
     @task(pool=cosmos_setup.WRITER_POOL)
     def record_week(data_interval_start=None, data_interval_end=None, run_id=None):

@@ -124,3 +124,17 @@ def operator_args(**extra: object) -> dict[str, object]:
         args.update({"deferrable": False, "mode": "reschedule", "poke_interval": 2})
     args.update(extra)
     return args
+
+
+def dbt_task_group(group_id: str, select: list[str]):
+    """The Cosmos task group both DAGs use; only the group id and dbt selection differ."""
+    from cosmos import DbtTaskGroup
+
+    return DbtTaskGroup(
+        group_id=group_id,
+        project_config=project_config(),
+        profile_config=profile_config(),
+        execution_config=execution_config(),
+        render_config=render_config(select=select),
+        operator_args=operator_args(),
+    )

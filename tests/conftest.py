@@ -47,3 +47,18 @@ def table_fingerprints(path: Path) -> dict[str, tuple[int, str]]:
             digest = hashlib.sha256(repr(rows).encode()).hexdigest()
             out[table.name] = (len(rows), digest)
     return out
+
+
+# A warehouse with every mart built (history, three snapshotted weeks, coach emails sent),
+# shared by the tests that read the marts: the equity mart, the LookML checks, the page.
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory):
+    from warehouse_build import BUILT_CONFIG, build_warehouse
+
+    return build_warehouse(tmp_path_factory.mktemp("built-warehouse"), BUILT_CONFIG)
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(built) -> Path:
+    """Path of the built DuckDB file; open it read-only (copy it to change it)."""
+    return built.path

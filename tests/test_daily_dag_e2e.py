@@ -99,7 +99,7 @@ def test_metrics_exist_for_every_apprentice_in_learning(daily_runs):
                 "SELECT o.apprentice_id FROM truth.apprentice_outcomes o WHERE o.end_date <= ? "
                 "AND NOT EXISTS (SELECT 1 FROM staging.stg_apprenticeship__status_changes s "
                 "WHERE s.apprentice_id = o.apprentice_id "
-                "AND s.to_status IN ('Withdrawn', 'Promoted'))", [day]).fetchall()}
+                "AND s.to_status IN ('Withdrawn', 'Completed', 'Promoted'))", [day]).fetchall()}
             seen = {r[0] for r in rows}
             assert len(expected) > 300
             assert expected <= seen, (day, sorted(expected - seen)[:5])

@@ -15,7 +15,8 @@ TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 NUMERIC_RANGES = {"score": (0, 100), "hours": (0, 24), "minutes_attended": (0, 600),
                   "review_number": (1, 100)}
 ENUMS = {"feedback_type": {"feedback", "check_in"}, "employer_attended": {"true", "false"},
-         "to_status": {"Active", "Delayed", "At Risk", "Promoted", "Withdrawn"}}
+         "to_status": {"Active", "Delayed", "At Risk", "Completed", "Promoted",
+                       "Withdrawn"}}
 
 
 def detect(row: dict, day: date, known: set[str], seen: set[str]) -> str | None:

@@ -46,7 +46,7 @@ FIRST_MONDAY = date(2026, 9, 28)
 WEEKS = [FIRST_MONDAY + timedelta(weeks=n) for n in range(6)]
 SNAPSHOT = "snapshots.snap_apprentice_weekly_status"
 RISK = "marts.fct_apprentice_risk_weekly"
-FINAL = ("Withdrawn", "Promoted")
+FINAL = ("Withdrawn", "Completed", "Promoted")
 
 pytestmark = pytest.mark.skipif(not DBT.exists(), reason=f"dbt not installed next to {sys.executable}")
 
@@ -213,7 +213,7 @@ def test_every_boundary_is_a_monday_midnight_and_final_statuses_stay_current(liv
     per_apprentice = versions_by_apprentice(rows)
     assert all(sum(v[9] is None for v in versions) == 1 for versions in per_apprentice.values())
     leavers = [v for v in per_apprentice.values() if v[-1][1] in FINAL]
-    assert leavers, "no Withdrawn/Promoted apprentice in the snapshot"
+    assert leavers, "no Withdrawn/Completed/Promoted apprentice in the snapshot"
     assert all(v[-1][9] is None for v in leavers)
     # Someone who left during the window got a closing version (not just vanished).
     assert any(len(v) > 1 and v[-2][1] not in FINAL for v in leavers)

@@ -56,8 +56,6 @@ def initial_load(settings: Settings, config: SimulationConfig, until: date,
     dbt(["build", "--selector", "daily", "--vars",
          json.dumps({"run_start_date": start.isoformat(), "run_end_date": until.isoformat()})],
         settings)
-    ledger = ledger_from_settings(settings)
-    for day in days:
-        ledger.record(DAILY, day, "initial-load")
+    ledger_from_settings(settings).record_many(DAILY, days, "initial-load")
     return {"first_day": start.isoformat(), "last_day": until.isoformat(), "days": len(days),
             "event_rows": sum(summary.event_rows.values())}

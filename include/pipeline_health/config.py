@@ -86,6 +86,14 @@ class Settings:
         )
 
 
+def _week_range(value: object, name: str, low: int, high: int) -> tuple[bool, str]:
+    """(ok, message) for a (min, max) pair of whole weeks within low..high."""
+    ok = (isinstance(value, tuple) and len(value) == 2
+          and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+          and low <= value[0] <= value[1] <= high)
+    return ok, f"{name} must be a (min, max) pair of whole weeks within {low}..{high}"
+
+
 @dataclass(frozen=True)
 class SimulationConfig:
     """What the simulator generates. The rows of a day depend only on this and the day."""
@@ -106,6 +114,31 @@ class SimulationConfig:
     equity_effect_group: str = "Black, Black British, Caribbean or African"
     equity_effect_feedback_factor: float = 0.5
 
+    # How withdrawals happen. Job change or loss is the most common reason to withdraw
+    # (UK surveys) and often comes with no warning in the learning data.
+    abrupt_withdrawal_share: float = 0.33  # assumption: about a third of withdrawals are abrupt
+    # Of abrupt withdrawals, the job ended with no new employer: activity stops, a break is
+    # recorded 30 days later and the withdrawal 12 weeks after that (GUIDE.md, section 2).
+    job_loss_break_share: float = 0.35  # assumption; the rest leave on the day (job change)
+    # Of the withdrawals that are preceded by a decline, the share that drop in one step
+    # (a life event) rather than fading gradually.
+    step_withdrawal_share: float = 0.30  # assumption
+    gradual_decline_weeks: tuple[int, int] = (4, 16)  # decline length before a gradual withdrawal
+    step_lead_weeks: tuple[int, int] = (2, 8)  # weeks between a step drop and the withdrawal
+    # Stayers whose engagement dips and then recovers (illness, busy season at work).
+    recovering_dip_rate: float = 0.15  # assumption, as before this change
+    recovering_dip_weeks: tuple[int, int] = (3, 12)  # length of a dip, onset to full recovery
+    # "At Risk" is a coach's judgement, recorded late and for only some declines.
+    at_risk_detection_rate: float = 0.55  # assumption: a coach notices a bit over half of declines
+    at_risk_lag_weeks: tuple[int, int] = (1, 6)  # weeks from decline onset to the At Risk record
+    # Apprentices flagged At Risk with no decline at all (a bad week, a misread situation),
+    # cleared on the coach's review: about a third of flags end up on apprentices who stay.
+    at_risk_false_alarm_rate: float = 0.08  # assumption, per apprentice without a decline
+    # Career promotion after completion: UK apprenticeship evaluation surveys report roughly
+    # a quarter of completers promoted (an assumption here, not a measured figure).
+    promotion_rate: float = 0.25
+    promotion_window_days: int = 180  # promotions are dated 0-180 days after completion
+
     def __post_init__(self) -> None:
         checks = [
             (0 <= self.seed < 2**63, "seed must be between 0 and 2**63-1"),
@@ -116,6 +149,14 @@ class SimulationConfig:
             (0.0 <= self.malformed_rate <= 0.5, "malformed_rate must be 0..0.5"),
             (0.0 <= self.equity_effect_feedback_factor <= 1.0,
              "equity_effect_feedback_factor must be 0..1"),
+            *((0.0 <= getattr(self, name) <= 1.0, f"{name} must be 0..1") for name in (
+                "abrupt_withdrawal_share", "job_loss_break_share", "step_withdrawal_share",
+                "recovering_dip_rate", "at_risk_detection_rate", "at_risk_false_alarm_rate")),
+            (0.0 <= self.promotion_rate <= 0.9, "promotion_rate must be 0..0.9"),
+            (0 <= self.promotion_window_days <= 730, "promotion_window_days must be 0..730"),
+            *(_week_range(getattr(self, name), name, low, high) for name, low, high in (
+                ("gradual_decline_weeks", 1, 26), ("step_lead_weeks", 1, 26),
+                ("recovering_dip_weeks", 2, 26), ("at_risk_lag_weeks", 0, 12))),
         ]
         for ok, message in checks:
             if not ok:

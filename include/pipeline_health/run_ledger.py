@@ -24,6 +24,8 @@ DAILY, WEEKLY = "daily", "weekly"
 class RunLedger(Protocol):
     def record(self, kind: str, period_start: date, run_id: str) -> None: ...
 
+    def record_many(self, kind: str, periods: list[date], run_id: str) -> None: ...
+
     def periods(self, kind: str, first: date, last: date) -> set[date]: ...
 
     def latest(self, kind: str) -> date | None: ...
@@ -44,14 +46,19 @@ class DuckDBRunLedger:
                     "period_start DATE NOT NULL, run_id VARCHAR, completed_at TIMESTAMPTZ NOT NULL)")
 
     def record(self, kind: str, period_start: date, run_id: str) -> None:
+        self.record_many(kind, [period_start], run_id)
+
+    def record_many(self, kind: str, periods: list[date], run_id: str) -> None:
+        """Record several periods in one transaction (an initial load records hundreds)."""
         con = self._con(read_only=False)
         try:
             self._ensure(con)
+            now = datetime.now(UTC)
             con.execute("BEGIN TRANSACTION")
-            con.execute(f"DELETE FROM ops.{TABLE} WHERE kind = ? AND period_start = ?",
-                        [kind, period_start])
-            con.execute(f"INSERT INTO ops.{TABLE} VALUES (?, ?, ?, ?)",
-                        [kind, period_start, run_id, datetime.now(UTC)])
+            con.executemany(f"DELETE FROM ops.{TABLE} WHERE kind = ? AND period_start = ?",
+                            [[kind, p] for p in periods])
+            con.executemany(f"INSERT INTO ops.{TABLE} VALUES (?, ?, ?, ?)",
+                            [[kind, p, run_id, now] for p in periods])
             con.execute("COMMIT")
         finally:
             con.close()
@@ -104,6 +111,10 @@ class BigQueryRunLedger:
         self._run(render_bigquery_record(self.relation), [
             ("kind", "STRING", kind), ("period_start", "DATE", period_start),
             ("run_id", "STRING", run_id)])
+
+    def record_many(self, kind: str, periods: list[date], run_id: str) -> None:
+        for period_start in periods:
+            self.record(kind, period_start, run_id)
 
     def periods(self, kind: str, first: date, last: date) -> set[date]:
         self._ensure()

@@ -158,7 +158,7 @@ EVENT_TABLES: tuple[Table, ...] = (
             _s("apprentice_id", "Apprentice whose status changed."),
             _s("changed_at", "When the change was recorded, ISO-8601 UTC timestamp."),
             _s("from_status", "Previous status (empty for a new start)."),
-            _s("to_status", "Active | Delayed | At Risk | Promoted | Withdrawn."),
+            _s("to_status", "Active | Delayed | At Risk | Withdrawn | Completed | Promoted."),
             _s("reason", "new_start | completed | break_in_learning | returned | disengagement"
                " | recovered | withdrawn."),
             *_LOAD_COLUMNS,
@@ -255,14 +255,27 @@ TRUTH_TABLES: tuple[Table, ...] = (
         "What the simulator decided for each apprentice. Evaluation only: marts never read it.",
         (
             Column("apprentice_id", "STRING", "Apprentice id.", True),
-            Column("outcome", "STRING", "achieved | withdrawn.", True),
+            Column("outcome", "STRING", "completed | withdrawn.", True),
             Column("engagement_baseline", "FLOAT64", "Latent engagement (0-1) before any decline.", True),
-            Column("decline_start_date", "DATE", "When engagement began to fall (withdrawers).", False),
+            Column("withdrawal_kind", "STRING", "gradual | step | abrupt (withdrawers); NULL for completers.",
+                   False),
+            Column("decline_shape", "STRING", "Withdrawers: linear | accelerating | decelerating | step;"
+                   " recovering dips: v | u | step; NULL without a decline.", False),
+            Column("decline_onset_date", "DATE", "First day engagement falls (gradual, step, dips);"
+                   " NULL for abrupt withdrawals and stayers without a dip.", False),
+            Column("decline_depth", "FLOAT64", "Share of engagement lost at the decline's bottom.", False),
+            Column("decline_recovered_date", "DATE", "Day a recovering dip is back to baseline.", False),
             Column("withdrawal_date", "DATE", "Day of withdrawal (withdrawers).", False),
-            Column("at_risk_date", "DATE", "Day the system flags At Risk, if ever.", False),
-            Column("recovered_date", "DATE", "Day an At Risk non-withdrawer recovers.", False),
-            Column("break_start_date", "DATE", "Start of a break in learning, if any.", False),
-            Column("break_end_date", "DATE", "Return from the break in learning.", False),
+            Column("job_end_date", "DATE", "Abrupt job loss: the job ended and activity stopped; a break"
+                   " is recorded 30 days later and the withdrawal 12 weeks after that.", False),
+            Column("at_risk_recorded_date", "DATE", "First At Risk status recorded by the coach, or NULL.",
+                   False),
+            Column("at_risk_cleared_date", "DATE", "Day that At Risk went back to Active, if it did.", False),
+            Column("break_start_date", "DATE", "Start of a recorded break in learning, if any.", False),
+            Column("break_end_date", "DATE", "Return from the break (NULL when it ends in withdrawal).",
+                   False),
+            Column("completion_date", "DATE", "Day of completion (Completed status), completers.", False),
+            Column("promotion_date", "DATE", "Career promotion after completion (Promoted status).", False),
             Column("end_date", "DATE", "Last day in learning (completion or withdrawal).", True),
             Column(LOADED_AT, "TIMESTAMP", "When the table was loaded.", True),
         ),
@@ -275,7 +288,8 @@ TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in ALL_TABLES}
 RAW_SCHEMA = "raw"
 TRUTH_SCHEMA = "truth"
 
-STATUSES = ("Active", "Delayed", "At Risk", "Promoted", "Withdrawn")
+# The progression status vocabulary (dbt: macros/domain/progression_statuses.sql).
+STATUSES = ("Active", "Delayed", "At Risk", "Withdrawn", "Completed", "Promoted")
 
 
 def schema_for(table: Table) -> str:

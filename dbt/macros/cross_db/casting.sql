@@ -106,3 +106,12 @@
 {%- endmacro %}
 {% macro default__type_boolean() -%}boolean{%- endmacro %}
 {% macro bigquery__type_boolean() -%}bool{%- endmacro %}
+
+
+{#- Median of a numeric expression (an aggregate). BigQuery has no exact median aggregate:
+    APPROX_QUANTILES with 2 buckets gives the (approximate) middle value. -#}
+{% macro median(expr) -%}
+    {{ return(adapter.dispatch('median', 'pipeline_health')(expr)) }}
+{%- endmacro %}
+{% macro default__median(expr) -%}median({{ expr }}){%- endmacro %}
+{% macro bigquery__median(expr) -%}approx_quantiles({{ expr }}, 2)[offset(1)]{%- endmacro %}

@@ -81,7 +81,7 @@
                 {'name': 'changed_at', 'type': 'timestamp', 'required': true},
                 {'name': 'from_status', 'type': 'string'},
                 {'name': 'to_status', 'type': 'string', 'required': true,
-                    'accepted': ['Active', 'Delayed', 'At Risk', 'Promoted', 'Withdrawn']},
+                    'accepted': pipeline_health.all_statuses()},
                 {'name': 'reason', 'type': 'string'},
             ],
         },

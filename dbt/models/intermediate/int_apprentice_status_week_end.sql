@@ -28,7 +28,7 @@ status_changes as (
 
 ),
 
-{#- Withdrawn and Promoted are final (as in fct_apprentice_daily): the latest exit wins. -#}
+{#- Exit statuses are final (as in fct_apprentice_daily): the latest exit wins (Completed, then Promoted). -#}
 latest_status as (
 
     select apprentice_id, status_change_id, changed_at, to_status
@@ -66,7 +66,7 @@ final as (
     select
         population.apprentice_id,
         coalesce(latest_status.to_status, 'Active') as current_progression_status,
-        coalesce(latest_status.to_status, 'Active') not in ('Withdrawn', 'Promoted') as is_in_learning,
+        coalesce(latest_status.to_status, 'Active') not in {{ pipeline_health.status_list(pipeline_health.exit_statuses()) }} as is_in_learning,
         latest_status.status_change_id,
         latest_status.changed_at as status_changed_at,
         {{ pipeline_health.date_literal(week.start) }} as observed_week_start_date

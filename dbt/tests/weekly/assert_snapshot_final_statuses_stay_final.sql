@@ -1,6 +1,7 @@
 {#-
-    Withdrawn and Promoted are final: once an apprentice has such a version, every later
-    version (deletion markers aside) has the same status. Returns the offending versions.
+    Exit statuses are final: once an apprentice has such a version, every later version
+    (deletion markers aside) has the same status, except the career outcome Completed ->
+    Promoted. Returns the offending versions.
 -#}
 
 with
@@ -17,7 +18,7 @@ first_exit as (
 
     select apprentice_id, min(dbt_valid_from) as exit_valid_from
     from versions
-    where current_progression_status in ('Withdrawn', 'Promoted')
+    where current_progression_status in {{ pipeline_health.status_list(pipeline_health.exit_statuses()) }}
     group by apprentice_id
 
 ),
@@ -40,3 +41,4 @@ inner join exit_status
     on versions.apprentice_id = exit_status.apprentice_id
 where versions.dbt_valid_from > first_exit.exit_valid_from
     and versions.current_progression_status != exit_status.exit_status
+    and not (exit_status.exit_status = 'Completed' and versions.current_progression_status = 'Promoted')

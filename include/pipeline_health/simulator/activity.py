@@ -1,25 +1,40 @@
 """One day of apprentice activity: a pure function of (config, day).
 
-Randomness for a day comes from a generator seeded with (seed, stream, day), so a
-day never depends on the days before it; a backfill in any order regenerates the
-same rows. Engagement is latent: it sets the odds of attending, quiz scores,
-contact with the coach and off-the-job hours, and it falls for weeks before a
-withdrawal, so the signals drift before the status does.
+Randomness for a day comes from generators seeded with (seed, stream, day), one
+stream per kind of activity, so a day never depends on the days before it (a
+backfill in any order regenerates the same rows) and changing how one kind of
+activity is drawn (the equity effect on coach feedback, say) leaves every other
+table untouched. Engagement is latent: it sets the odds of attending, quiz
+scores, contact with the coach and off-the-job hours. It fades before most
+withdrawals (but not abrupt ones) and dips for some apprentices who then recover.
+
+Rows are built column-wise with numpy and turned into dicts in one pass: the
+per-row Python work is the dict itself.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 
 import numpy as np
 
-from pipeline_health.simulator.population import REVIEW_INTERVAL_DAYS, Population
+from pipeline_health.simulator.population import (
+    CLEAR_REASONS,
+    JOB_LOSS_BREAK_WAIT_DAYS,
+    REVIEW_INTERVAL_DAYS,
+    Population,
+)
 
-STREAM_DAY = 10
-STREAM_WEEK = 11
+# One stream per kind of activity (see the module docstring); 10 was the old shared stream.
+STREAM_WEEK = 11  # weekly engagement noise
+STREAM_SESSIONS = 20
+STREAM_QUIZZES = 21
+STREAM_FEEDBACK = 22
+STREAM_REVIEWS = 23
+STREAM_OTJ = 24
 
 SESSION_TYPES = ("workshop", "masterclass", "coaching_call", "self_study_checkpoint")
-SESSION_MINUTES = (120, 90, 60, 45)
+SESSION_MINUTES = np.array((120, 90, 60, 45))
 OTJ_ACTIVITIES = ("workshop", "e_learning", "project_work", "shadowing", "mentoring")
 CHANNELS = ("video_call", "phone", "email", "in_person")
 NOTES = {
@@ -33,145 +48,167 @@ NOTES = {
             "study; discussed support options.", "Behind on off-the-job hours; escalating to "
             "employer.", "Not responding to messages; follow-up booked."),
 }
+_NOTE_TABLE = np.array(NOTES["low"] + NOTES["mid"] + NOTES["high"], dtype=object)
+# Time of day as text for each minute after 08:00 (events fall between 08:00 and 23:59).
+_CLOCK = tuple(f"{(480 + m) // 60:02d}:{m % 60:02d}:00Z" for m in range(960))
+_QUARTER_HOURS = tuple(f"{q / 4:.2f}" for q in range(4 * 24 + 1))
+_STATUS_CHANGE_MINUTES = 480  # status changes are recorded between 09:00 and 16:59 ...
+_PROMOTION_MINUTE = 600  # ... and promotions from 18:00, after a same-day completion
 
 
-def _ts(day: date, minutes_after_8: int) -> str:
-    moment = datetime.combine(day, time(8, 0), tzinfo=UTC)
-    return (moment + timedelta(minutes=int(minutes_after_8))).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _stamps(day: date, minutes: np.ndarray) -> list[str]:
+    """ISO-8601 UTC timestamps for minutes after 08:00 on `day`."""
+    prefix = f"{day.isoformat()}T"
+    return [prefix + _CLOCK[m] for m in minutes.tolist()]
+
+
+def _texts(values: np.ndarray) -> list[str]:
+    return [str(v) for v in values.tolist()]
+
+
+def _rng(pop: Population, stream: int, ordinal: int) -> np.random.Generator:
+    return np.random.default_rng([pop.config.seed, stream, ordinal])
 
 
 def engagement(pop: Population, idx: np.ndarray, day_ord: int,
                weekly_noise: np.ndarray) -> np.ndarray:
-    """Latent engagement (0-1) of apprentices `idx` on the day."""
-    base = pop.baseline[idx] * weekly_noise
-    ds, wd = pop.decline_start[idx], pop.end[idx]
-    declining = pop.withdraws[idx] & (ds > 0) & (day_ord >= ds)
-    progress = np.where(declining, (day_ord - ds) / np.maximum(wd - ds, 1), 0.0)
-    e = base * (1.0 - 0.85 * np.clip(progress, 0, 1))
-    # A temporary dip (At Risk, then recovery) for some who stay.
-    ar, rc = pop.at_risk[idx], pop.recovered[idx]
-    dip_start = ar - 14
-    in_dip = (rc > 0) & (day_ord >= dip_start) & (day_ord < rc)
-    dip_pos = np.where(in_dip, (day_ord - dip_start) / np.maximum(rc - dip_start, 1), 0.0)
-    e = e * (1.0 - 0.55 * np.where(in_dip, 1 - np.abs(2 * dip_pos - 1), 0.0))
+    """Latent engagement (0-1) of apprentices `idx` on the day.
+
+    Baseline times noise, minus a drop that grows from the curve's onset to its
+    bottom (with the decline's curvature) and, for a dip, shrinks again from the
+    rise to full recovery.
+    """
+    onset, bottom = pop.curve_onset[idx], pop.curve_bottom[idx]
+    rise, recovered = pop.curve_rise[idx], pop.curve_recovered[idx]
+    fall = np.clip((day_ord - onset) / np.maximum(bottom - onset, 1), 0.0, 1.0)
+    fall = np.where(day_ord >= bottom, 1.0, fall ** pop.curve_exponent[idx])
+    back = np.clip((recovered - day_ord) / np.maximum(recovered - rise, 1), 0.0, 1.0)
+    drop = pop.curve_depth[idx] * fall * np.where(day_ord >= rise, back, 1.0)
+    e = pop.baseline[idx] * weekly_noise * (1.0 - drop)
     return np.clip(e, 0.02, 0.99)
+
+
+def active_today(pop: Population, d: int) -> np.ndarray:
+    """Indices of apprentices in learning and active: not on a break, job not ended."""
+    in_learning = (pop.start <= d) & (d <= pop.end) & (d < pop.activity_stop)
+    on_break = (pop.break_start > 0) & (pop.break_start <= d) & (d < pop.break_end)
+    return np.flatnonzero(in_learning & ~on_break)
 
 
 def simulate_day(pop: Population, day: date) -> dict[str, list[dict]]:
     """Clean event rows of every event table for `day` (payload columns only)."""
     d = day.toordinal()
-    rng = np.random.default_rng([pop.config.seed, STREAM_DAY, d])
-    week_ord = d - day.weekday()
-    week_rng = np.random.default_rng([pop.config.seed, STREAM_WEEK, week_ord])
+    week_rng = _rng(pop, STREAM_WEEK, d - day.weekday())
     weekly_noise_all = np.clip(week_rng.normal(1.0, 0.08, size=len(pop.baseline)), 0.7, 1.2)
 
-    in_learning = (pop.start <= d) & (d <= pop.end)
-    on_break = (pop.break_start > 0) & (pop.break_start <= d) & (d < pop.break_end)
-    idx = np.flatnonzero(in_learning & ~on_break)
+    idx = active_today(pop, d)
     e = engagement(pop, idx, d, weekly_noise_all[idx])
-    stamp = f"{day:%Y%m%d}"
-    tables: dict[str, list[dict]] = {
-        "raw_session_attendance": [], "raw_quiz_attempts": [], "raw_coach_feedback": [],
-        "raw_progress_reviews": [], "raw_otj_hours": [], "raw_status_changes": [],
+    weekday = day.weekday() < 5 and len(idx) > 0  # no learning activity at weekends
+    return {
+        "raw_session_attendance": _sessions(pop, day, idx, e) if weekday else [],
+        "raw_quiz_attempts": _quizzes(pop, day, idx, e) if weekday else [],
+        "raw_coach_feedback": _feedback(pop, day, idx, e) if weekday else [],
+        "raw_progress_reviews": _progress_reviews(pop, day, idx, e) if weekday else [],
+        "raw_otj_hours": _otj_hours(pop, day, idx, e) if weekday else [],
+        "raw_status_changes": _status_changes(pop, day),
     }
-    ids, coaches = pop.apprentice_ids, pop.coach_ids
-    weekday = day.weekday()
-
-    if weekday < 5 and len(idx):
-        # Sessions: each cohort meets on two fixed weekdays.
-        cohort_days = pop.session_weekdays[pop.cohort_index[idx]]
-        has_session = (cohort_days[:, 0] == weekday) | (cohort_days[:, 1] == weekday)
-        s_idx, s_e = idx[has_session], e[has_session]
-        u = rng.random(len(s_idx))
-        present = u < np.clip(0.12 + 0.86 * s_e, 0, 0.98)
-        late = present & (rng.random(len(s_idx)) < 0.12)
-        type_i = (weekday + pop.cohort_index[s_idx]) % len(SESSION_TYPES)
-        start_min = 60 + 30 * (pop.cohort_index[s_idx] % 8)
-        late_by = rng.integers(5, 31, size=len(s_idx))
-        rows = tables["raw_session_attendance"]
-        for k, i in enumerate(s_idx):
-            minutes = SESSION_MINUTES[type_i[k]]
-            status = "late" if late[k] else ("attended" if present[k] else "absent")
-            attended = minutes - late_by[k] if late[k] else (minutes if present[k] else 0)
-            rows.append({
-                "event_id": f"ATT-{stamp}-{ids[i]}",
-                "apprentice_id": ids[i],
-                "session_id": f"SES-{pop.cohorts[pop.cohort_index[i]]['cohort_id']}-{stamp}",
-                "session_start_at": _ts(day, start_min[k]),
-                "session_type": SESSION_TYPES[type_i[k]],
-                "scheduled_minutes": str(minutes),
-                "attendance_status": status,
-                "minutes_attended": str(max(int(attended), 0)),
-            })
-
-        # Quiz attempts: more frequent and better when engaged.
-        q = rng.random(len(idx)) < 0.12 * (0.3 + 0.7 * e)
-        q_idx, q_e = idx[q], e[q]
-        scores = np.clip(rng.normal(32 + 58 * q_e, 11), 0, 100).round().astype(int)
-        retry = rng.random(len(q_idx)) < 0.2
-        q_min = rng.integers(0, 600, size=len(q_idx))
-        module = (d - pop.start[q_idx]) // 28 + 1
-        rows = tables["raw_quiz_attempts"]
-        for k, i in enumerate(q_idx):
-            prog = pop.programmes[pop.programme_index[i]]["programme_id"]
-            rows.append({
-                "event_id": f"QUIZ-{stamp}-{ids[i]}",
-                "apprentice_id": ids[i],
-                "quiz_id": f"QZ-{prog[4:]}-M{int(module[k]):02d}",
-                "attempted_at": _ts(day, q_min[k]),
-                "score": str(int(scores[k])),
-                "attempt_number": str(2 if retry[k] else 1),
-            })
-
-        # Coach feedback and check-ins: disengaged apprentices are harder to reach.
-        f_rate = 0.09 * (0.25 + 0.75 * e) * pop.feedback_factor[idx]
-        f = rng.random(len(idx)) < f_rate
-        f_idx, f_e = idx[f], e[f]
-        f_kind = rng.random(len(f_idx)) < 0.45
-        f_chan = rng.integers(0, len(CHANNELS), size=len(f_idx))
-        f_note = rng.integers(0, 4, size=len(f_idx))
-        f_min = rng.integers(0, 540, size=len(f_idx))
-        rows = tables["raw_coach_feedback"]
-        for k, i in enumerate(f_idx):
-            tone = "high" if f_e[k] > 0.7 else ("mid" if f_e[k] > 0.45 else "low")
-            rows.append({
-                "event_id": f"FB-{stamp}-{ids[i]}",
-                "apprentice_id": ids[i],
-                "coach_id": coaches[i],
-                "feedback_at": _ts(day, f_min[k]),
-                "feedback_type": "check_in" if f_kind[k] else "feedback",
-                "channel": CHANNELS[f_chan[k]],
-                "note": NOTES[tone][f_note[k]],
-            })
-
-        # Off-the-job hours, logged on most weekdays; volume follows engagement.
-        o = rng.random(len(idx)) < 0.6
-        o_idx, o_e = idx[o], e[o]
-        mean_hours = pop.otj_plan_per_week[o_idx] / 5 / 0.6 * (0.3 + 0.85 * o_e)
-        hours = np.clip(np.round(rng.gamma(4.0, mean_hours / 4.0) * 4) / 4, 0.25, 12)
-        o_act = rng.integers(0, len(OTJ_ACTIVITIES), size=len(o_idx))
-        o_min = rng.integers(480, 720, size=len(o_idx))
-        rows = tables["raw_otj_hours"]
-        for k, i in enumerate(o_idx):
-            rows.append({
-                "event_id": f"OTJ-{stamp}-{ids[i]}",
-                "apprentice_id": ids[i],
-                "logged_at": _ts(day, o_min[k]),
-                "activity_type": OTJ_ACTIVITIES[o_act[k]],
-                "hours": f"{hours[k]:.2f}",
-            })
-
-    _progress_reviews(pop, day, idx, e, rng, tables["raw_progress_reviews"])
-    _status_changes(pop, day, tables["raw_status_changes"])
-    return tables
 
 
-def _progress_reviews(pop: Population, day: date, idx: np.ndarray, e: np.ndarray,
-                      rng: np.random.Generator, rows: list[dict]) -> None:
+def _sessions(pop: Population, day: date, idx: np.ndarray, e: np.ndarray) -> list[dict]:
+    """Each cohort meets on two fixed weekdays; engaged apprentices turn up."""
+    d, weekday, stamp = day.toordinal(), day.weekday(), f"{day:%Y%m%d}"
+    rng = _rng(pop, STREAM_SESSIONS, d)
+    cohort_days = pop.session_weekdays[pop.cohort_index[idx]]
+    has_session = (cohort_days[:, 0] == weekday) | (cohort_days[:, 1] == weekday)
+    s_idx, s_e = idx[has_session], e[has_session]
+    present = rng.random(len(s_idx)) < np.clip(0.12 + 0.86 * s_e, 0, 0.98)
+    late = present & (rng.random(len(s_idx)) < 0.12)
+    late_by = rng.integers(5, 31, size=len(s_idx))
+    cohort = pop.cohort_index[s_idx]
+    type_i = (weekday + cohort) % len(SESSION_TYPES)
+    minutes = SESSION_MINUTES[type_i]
+    attended = np.maximum(np.where(late, minutes - late_by, np.where(present, minutes, 0)), 0)
+    status = np.where(late, "late", np.where(present, "attended", "absent"))
+    ids = pop.apprentice_ids[s_idx].tolist()
+    return [
+        {"event_id": f"ATT-{stamp}-{a}", "apprentice_id": a, "session_id": f"SES-{c}-{stamp}",
+         "session_start_at": at, "session_type": SESSION_TYPES[t], "scheduled_minutes": m,
+         "attendance_status": s, "minutes_attended": am}
+        for a, c, at, t, m, s, am in zip(
+            ids, pop.cohort_ids[s_idx].tolist(), _stamps(day, 60 + 30 * (cohort % 8)),
+            type_i.tolist(), _texts(minutes), status.tolist(), _texts(attended), strict=True)
+    ]
+
+
+def _quizzes(pop: Population, day: date, idx: np.ndarray, e: np.ndarray) -> list[dict]:
+    """Quiz attempts: more frequent and better when engaged."""
+    d, stamp = day.toordinal(), f"{day:%Y%m%d}"
+    rng = _rng(pop, STREAM_QUIZZES, d)
+    q = rng.random(len(idx)) < 0.12 * (0.3 + 0.7 * e)
+    q_idx, q_e = idx[q], e[q]
+    scores = np.clip(rng.normal(32 + 58 * q_e, 11), 0, 100).round().astype(int)
+    retry = rng.random(len(q_idx)) < 0.2
+    q_min = rng.integers(0, 600, size=len(q_idx))
+    module = (d - pop.start[q_idx]) // 28 + 1
+    return [
+        {"event_id": f"QUIZ-{stamp}-{a}", "apprentice_id": a, "quiz_id": f"{prefix}{m:02d}",
+         "attempted_at": at, "score": s, "attempt_number": "2" if r else "1"}
+        for a, prefix, m, at, s, r in zip(
+            pop.apprentice_ids[q_idx].tolist(), pop.quiz_prefix[q_idx].tolist(),
+            module.tolist(), _stamps(day, q_min), _texts(scores), retry.tolist(), strict=True)
+    ]
+
+
+def _feedback(pop: Population, day: date, idx: np.ndarray, e: np.ndarray) -> list[dict]:
+    """Coach feedback and check-ins: disengaged apprentices are harder to reach.
+
+    The only table the equity effect touches (`feedback_factor`); it has its own
+    stream, so switching the effect on re-draws nothing else.
+    """
+    d, stamp = day.toordinal(), f"{day:%Y%m%d}"
+    rng = _rng(pop, STREAM_FEEDBACK, d)
+    f_rate = 0.09 * (0.25 + 0.75 * e) * pop.feedback_factor[idx]
+    # Details are drawn for everyone in learning, then kept for those with feedback: a
+    # lower rate for some apprentices removes their rows and leaves the others' alone.
+    f = rng.random(len(idx)) < f_rate
+    check_in = (rng.random(len(idx)) < 0.45)[f]
+    channel = rng.integers(0, len(CHANNELS), size=len(idx))[f]
+    note = rng.integers(0, 4, size=len(idx))[f]
+    f_min = rng.integers(0, 540, size=len(idx))[f]
+    f_idx, f_e = idx[f], e[f]
+    tone = (f_e > 0.45).astype(int) + (f_e > 0.7)  # 0 low, 1 mid, 2 high
+    notes = _NOTE_TABLE[tone * 4 + note]
+    return [
+        {"event_id": f"FB-{stamp}-{a}", "apprentice_id": a, "coach_id": c, "feedback_at": at,
+         "feedback_type": "check_in" if k else "feedback", "channel": CHANNELS[ch], "note": nt}
+        for a, c, at, k, ch, nt in zip(
+            pop.apprentice_ids[f_idx].tolist(), pop.coach_ids[f_idx].tolist(),
+            _stamps(day, f_min), check_in.tolist(), channel.tolist(), notes.tolist(), strict=True)
+    ]
+
+
+def _otj_hours(pop: Population, day: date, idx: np.ndarray, e: np.ndarray) -> list[dict]:
+    """Off-the-job hours, logged on most weekdays; volume follows engagement."""
+    d, stamp = day.toordinal(), f"{day:%Y%m%d}"
+    rng = _rng(pop, STREAM_OTJ, d)
+    o = rng.random(len(idx)) < 0.6
+    o_idx, o_e = idx[o], e[o]
+    mean_hours = pop.otj_plan_per_week[o_idx] / 5 / 0.6 * (0.3 + 0.85 * o_e)
+    quarters = np.clip(np.round(rng.gamma(4.0, mean_hours / 4.0) * 4), 1, 48).astype(int)
+    activity = rng.integers(0, len(OTJ_ACTIVITIES), size=len(o_idx))
+    o_min = rng.integers(480, 720, size=len(o_idx))
+    return [
+        {"event_id": f"OTJ-{stamp}-{a}", "apprentice_id": a, "logged_at": at,
+         "activity_type": OTJ_ACTIVITIES[k], "hours": _QUARTER_HOURS[q]}
+        for a, at, k, q in zip(pop.apprentice_ids[o_idx].tolist(), _stamps(day, o_min),
+                               activity.tolist(), quarters.tolist(), strict=True)
+    ]
+
+
+def _progress_reviews(pop: Population, day: date, idx: np.ndarray, e: np.ndarray) -> list[dict]:
     """Reviews fall due every 12 weeks after the start; a weekend due date moves to Monday."""
     d, weekday = day.toordinal(), day.weekday()
-    if weekday >= 5 or not len(idx):
-        return
+    rng = _rng(pop, STREAM_REVIEWS, d)
     # Due dates on the last 0-2 days (Sat, Sun) shift to this Monday.
     since = d - pop.start[idx]
     span = 3 if weekday == 0 else 1
@@ -181,48 +218,65 @@ def _progress_reviews(pop: Population, day: date, idx: np.ndarray, e: np.ndarray
         due |= (s > 0) & (s % REVIEW_INTERVAL_DAYS == 0)
     employer = rng.random(len(idx)) < 0.85
     minutes = rng.integers(60, 480, size=len(idx))
-    for k in np.flatnonzero(due):
+    rows = []
+    for k in np.flatnonzero(due).tolist():
         i = idx[k]
         rating = ("on_track" if e[k] > 0.62 else "behind" if e[k] > 0.4
                   else "significantly_behind")
-        number = int((since[k] + 2) // REVIEW_INTERVAL_DAYS)
         rows.append({
             "event_id": f"REV-{day:%Y%m%d}-{pop.apprentice_ids[i]}",
             "apprentice_id": pop.apprentice_ids[i],
             "coach_id": pop.coach_ids[i],
-            "review_at": _ts(day, minutes[k]),
-            "review_number": str(number),
+            "review_at": _stamps(day, minutes[k:k + 1])[0],
+            "review_number": str(int((since[k] + 2) // REVIEW_INTERVAL_DAYS)),
             "employer_attended": "true" if employer[k] else "false",
             "progress_rating": rating,
         })
+    return rows
 
 
-def _status_changes(pop: Population, day: date, rows: list[dict]) -> None:
-    """Status changes follow each apprentice's predetermined story."""
+def _status_changes(pop: Population, day: date) -> list[dict]:
+    """Status changes as recorded: starts, the coach's judgements, breaks and exits.
+
+    Withdrawn, Completed and Promoted are final (Promoted only after Completed). No
+    random draws here: every change was decided when the population was built.
+    """
     d = day.toordinal()
-    changes: list[tuple[int, str | None, str, str]] = []
-    for i in np.flatnonzero(pop.start == d):
-        changes.append((i, None, "Active", "new_start"))
-    for i in np.flatnonzero(pop.at_risk == d):
-        changes.append((i, "Active", "At Risk", "disengagement"))
-    for i in np.flatnonzero(pop.recovered == d):
-        changes.append((i, "At Risk", "Active", "recovered"))
-    for i in np.flatnonzero(pop.break_start == d):
-        changes.append((i, "Active", "Delayed", "break_in_learning"))
-    for i in np.flatnonzero(pop.break_end == d):
-        changes.append((i, "Delayed", "Active", "returned"))
-    for i in np.flatnonzero(pop.end == d):
-        if pop.withdraws[i]:
-            before = "At Risk" if 0 < pop.at_risk[i] <= d else "Active"
-            changes.append((i, before, "Withdrawn", "withdrawn"))
+    changes: list[tuple[int, int, str | None, str, str]] = []  # (apprentice, order, ...)
+
+    def add(mask: np.ndarray, before: str | None, after: str, reason: str, order: int = 0) -> None:
+        changes.extend((i, order, before, after, reason) for i in np.flatnonzero(mask).tolist())
+
+    add(pop.start == d, None, "Active", "new_start")
+    add(pop.at_risk == d, "Active", "At Risk", "disengagement")
+    for code, reason in CLEAR_REASONS.items():
+        add((pop.at_risk_cleared == d) & (pop.at_risk_clear_reason == code), "At Risk", "Active",
+            reason)
+    add(pop.break_start == d, "Active", "Delayed", "break_in_learning")
+    add(pop.break_end == d, "Delayed", "Active", "returned")
+    # Job lost, no new employer within 30 days: a break is recorded, withdrawal follows.
+    add((pop.job_end > 0) & (pop.job_end + JOB_LOSS_BREAK_WAIT_DAYS == d), "Active", "Delayed",
+        "break_in_learning")
+    for i in np.flatnonzero(pop.end == d).tolist():
+        if not pop.withdraws[i]:
+            changes.append((i, 0, "Active", "Completed", "completed"))
+        elif pop.job_end[i]:
+            changes.append((i, 0, "Delayed", "Withdrawn", "withdrawn"))
         else:
-            changes.append((i, "Active", "Promoted", "completed"))
-    for n, (i, before, after, reason) in enumerate(sorted(changes, key=lambda c: c[0])):
+            flagged = 0 < pop.at_risk[i] <= d and not 0 < pop.at_risk_cleared[i] <= d
+            changes.append((i, 0, "At Risk" if flagged else "Active", "Withdrawn", "withdrawn"))
+    add(pop.promotion == d, "Completed", "Promoted", "promoted", order=1)
+
+    rows = []
+    stamp = f"{day:%Y%m%d}"
+    for n, (i, order, before, after, reason) in enumerate(sorted(changes, key=lambda c: c[:2])):
+        minute = _PROMOTION_MINUTE + n % 300 if order else 60 + n % _STATUS_CHANGE_MINUTES
         rows.append({
-            "event_id": f"STS-{day:%Y%m%d}-{pop.apprentice_ids[i]}-{reason}",
+            "event_id": f"STS-{stamp}-{pop.apprentice_ids[i]}-{reason}",
             "apprentice_id": pop.apprentice_ids[i],
-            "changed_at": _ts(day, 60 + n % 480),
+            "changed_at": _stamps(day, np.array([minute]))[0],
             "from_status": before,
             "to_status": after,
             "reason": reason,
         })
+    return rows

@@ -40,7 +40,7 @@ final as (
         status_changes.from_status,
         status_changes.to_status,
         status_changes.change_reason,
-        status_changes.to_status in ('Withdrawn', 'Promoted') as is_exit,
+        status_changes.to_status in {{ pipeline_health.status_list(pipeline_health.exit_statuses()) }} as is_exit,
         status_changes.load_date
     from status_changes
     left join apprentices

@@ -213,12 +213,12 @@ known_status_changes as (
 
 ),
 
-{#- Withdrawn and Promoted are final: from that day on the apprentice is out of learning. -#}
+{#- Exit statuses (Withdrawn, Completed, Promoted) are final: from that day on the apprentice is out of learning. -#}
 exited as (
 
     select distinct apprentice_id, as_of_date
     from known_status_changes
-    where to_status in ('Withdrawn', 'Promoted')
+    where to_status in {{ pipeline_health.status_list(pipeline_health.exit_statuses()) }}
 
 ),
 

@@ -17,6 +17,8 @@
     Definitions are in _risk.yml.
 -#}
 
+{%- set in_learning = pipeline_health.status_list(pipeline_health.in_learning_statuses()) -%}
+
 with
 
 {# Snapshot versions as date ranges [valid_from_date, valid_to_date); deletion markers dropped. #}
@@ -97,19 +99,26 @@ status_counts as (
         status_at_week_end.week_start_date,
         coalesce(apprentices.programme_id, '-1') as programme_id,
         coalesce(apprentices.cohort_id, '-1') as cohort_id,
-        cast(sum(case when current_progression_status in ('Active', 'Delayed', 'At Risk') then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as in_learning_count,
+        cast(sum(case when current_progression_status in {{ in_learning }} then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as in_learning_count,
         cast(sum(case when current_progression_status = 'Active' then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as active_count,
         cast(sum(case when current_progression_status = 'Delayed' then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as delayed_count,
         cast(sum(case when current_progression_status = 'At Risk' then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as at_risk_count,
         cast(sum(case
             when current_progression_status = 'Withdrawn' and is_new_this_week
-                and previous_status in ('Active', 'Delayed', 'At Risk') then 1 else 0
+                and previous_status in {{ in_learning }} then 1 else 0
         end) as {{ pipeline_health.type_integer() }}) as withdrawn_in_week_count,
+        {#- Completion: leaving learning as Completed (or Promoted straight away). #}
+        cast(sum(case
+            when current_progression_status in ('Completed', 'Promoted') and is_new_this_week
+                and previous_status in {{ in_learning }} then 1 else 0
+        end) as {{ pipeline_health.type_integer() }}) as completed_in_week_count,
+        {#- Career promotion: Promoted reached this week (after Completed, or with it). #}
         cast(sum(case
             when current_progression_status = 'Promoted' and is_new_this_week
-                and previous_status in ('Active', 'Delayed', 'At Risk') then 1 else 0
+                and previous_status != 'Promoted' then 1 else 0
         end) as {{ pipeline_health.type_integer() }}) as promoted_in_week_count,
         cast(sum(case when current_progression_status = 'Withdrawn' then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as withdrawn_to_date_count,
+        cast(sum(case when current_progression_status in ('Completed', 'Promoted') then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as completed_to_date_count,
         cast(sum(case when current_progression_status = 'Promoted' then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as promoted_to_date_count
     from status_at_week_end
     left join apprentices
@@ -146,8 +155,10 @@ combined as (
         status_counts.delayed_count,
         status_counts.at_risk_count,
         status_counts.withdrawn_in_week_count,
+        status_counts.completed_in_week_count,
         status_counts.promoted_in_week_count,
         status_counts.withdrawn_to_date_count,
+        status_counts.completed_to_date_count,
         status_counts.promoted_to_date_count,
         coalesce(risk_counts.scored_count, 0) as scored_count,
         coalesce(risk_counts.red_count, 0) as red_count,
@@ -191,8 +202,8 @@ final as (
             false
         ) as has_status_snapshot,
         {%- for column in ['in_learning_count', 'active_count', 'delayed_count', 'at_risk_count',
-                           'withdrawn_in_week_count', 'promoted_in_week_count',
-                           'withdrawn_to_date_count', 'promoted_to_date_count'] %}
+                           'withdrawn_in_week_count', 'completed_in_week_count', 'promoted_in_week_count',
+                           'withdrawn_to_date_count', 'completed_to_date_count', 'promoted_to_date_count'] %}
         case
             when {{ pipeline_health.add_days('combined.week_start_date', 7) }} >= first_boundary.first_valid_from_date
                 then coalesce(combined.{{ column }}, 0)

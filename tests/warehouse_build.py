@@ -1,0 +1,104 @@
+"""A built warehouse for tests that read the marts: raw history, daily models, weekly weeks.
+
+It is built the way production builds it (simulated days loaded by the DuckDB loader,
+`dbt build --selector daily` over the history, then `dbt build --selector weekly` one ISO
+week at a time, in order), with dbt's data tests on, and the coach emails of each week
+sent to a real SMTP server, so ops.sent_coach_alerts is filled as in production. Unit
+tests of dbt run elsewhere (tests/test_weekly_dbt.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from pipeline_health.config import SimulationConfig
+from pipeline_health.ingest import days_between, ingest_days
+from pipeline_health.loaders.duckdb_loader import DuckDBLoader
+from pipeline_health.run_ledger import DAILY, WEEKLY, DuckDBRunLedger
+
+REPO = Path(__file__).resolve().parents[1]
+DBT_DIR = REPO / "dbt"
+DBT = Path(sys.executable).with_name("dbt")
+
+# The shared test warehouse: small enough to build in about a minute, large enough that
+# every programme has apprentices and some demographic groups are too small to show.
+BUILT_CONFIG = SimulationConfig(seed=7, population=1500, first_cohort="2025-01", last_cohort="2026-12")
+# The last ISO week the test warehouses score (Monday), and how many weeks they snapshot.
+LAST_WEEK = date(2026, 11, 16)
+WEEKS = 3
+
+
+@dataclass
+class BuiltWarehouse:
+    root: Path
+    config: SimulationConfig
+    weeks: list[date]
+    emails: dict[date, list] = field(default_factory=dict)  # week -> accepted messages
+
+    @property
+    def path(self) -> Path:
+        return self.root / "warehouse.duckdb"
+
+
+def run_dbt(root: Path, *args: str, start: date, end: date) -> None:
+    env = {**os.environ, "PIPELINE_HEALTH_DUCKDB_PATH": str(root / "warehouse.duckdb"),
+           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    command = [str(DBT), *args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
+               "--target", "duckdb", "--target-path", str(root / "target"),
+               "--log-path", str(root / "logs"), "--no-partial-parse", "--no-write-json",
+               "--vars", json.dumps({"run_start_date": start.isoformat(),
+                                     "run_end_date": end.isoformat()})]
+    result = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=900)
+    if result.returncode != 0:
+        raise RuntimeError(f"dbt {' '.join(args)} ({start} .. {end}) failed:\n"
+                           f"{result.stdout[-6000:]}\n{result.stderr[-2000:]}")
+
+
+def build_warehouse(root: Path, config: SimulationConfig, *, last_week: date = LAST_WEEK,
+                    weeks: int = WEEKS, send_emails: bool = True) -> BuiltWarehouse:
+    root.mkdir(parents=True, exist_ok=True)
+    built = BuiltWarehouse(root, config, [last_week - timedelta(weeks=n)
+                                          for n in range(weeks - 1, -1, -1)])
+    first_day = date.fromisoformat(f"{config.first_cohort}-01")
+    last_day = last_week + timedelta(days=6)
+    days = days_between(first_day, last_day)
+    ingest_days(DuckDBLoader(built.path), config, days)
+    run_dbt(root, "build", "--selector", "daily", "--exclude", "test_type:unit",
+            start=first_day, end=last_day)
+    ledger = DuckDBRunLedger(built.path)
+    ledger.record_many(DAILY, days, "test-build")
+    for monday in built.weeks:
+        run_dbt(root, "build", "--selector", "weekly", "--exclude", "test_type:unit",
+                start=monday, end=monday + timedelta(days=6))
+        ledger.record(WEEKLY, monday, "test-build")
+        if send_emails:
+            built.emails[monday] = _send_coach_emails(built.path, monday)
+    return built
+
+
+def _send_coach_emails(path: Path, monday: date) -> list:
+    """The weekly notifier against a real SMTP server; returns the accepted messages."""
+    from smtp_sink import SmtpSink
+
+    from pipeline_health.notifier.alert_log import DuckDBAlertLog
+    from pipeline_health.notifier.send import notify_newly_red
+    from pipeline_health.notifier.source import DuckDBNewlyRedSource
+
+    sink = SmtpSink().start()
+    previous = os.environ.get("AIRFLOW_CONN_SMTP_DEFAULT")
+    os.environ["AIRFLOW_CONN_SMTP_DEFAULT"] = sink.connection_json()
+    try:
+        notify_newly_red(monday, source=DuckDBNewlyRedSource(path), alert_log=DuckDBAlertLog(path))
+        return [r.message for r in sink.received]
+    finally:
+        sink.stop()
+        if previous is None:
+            os.environ.pop("AIRFLOW_CONN_SMTP_DEFAULT", None)
+        else:
+            os.environ["AIRFLOW_CONN_SMTP_DEFAULT"] = previous

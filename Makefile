@@ -32,6 +32,7 @@ demo: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/hadolint Dockerfile
+	bash scripts/install_test_packages.sh
 	bash scripts/setup_bq_emulator.sh > /dev/null
 	$(BIN)/python -m pytest
 

@@ -346,6 +346,8 @@ sides as (
         and group_sums.programme_id = others_medians.programme_id
         and group_sums.dimension = others_medians.dimension
         and group_sums.group_value = others_medians.group_value
+    {#- A group with nobody in learning has no row (its leavers still count among the others). #}
+    where group_sums.n > 0
 
 ),
 

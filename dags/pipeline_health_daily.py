@@ -15,6 +15,8 @@ re-running a run, or a backfill over any range, leaves the same warehouse.
 * `dbt_daily.*` — each task builds one model and runs its tests. A failing test names
   the model; bad raw rows do **not** fail the run, they go to `stg_rejected_rows`
   with a reason (see the run summary).
+* `publish_dashboard` — copies the tables of the Pipeline Health page into its read-only
+  file; a failure leaves the page on the previous run's data. Clear it to retry.
 * Retries: 2, with exponential back-off.
 
 **Backfill** (on-call): `airflow backfill create --dag-id pipeline_health_daily
@@ -30,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import DAG, Param, task
 
-from pipeline_health.orchestration import cosmos_setup, daily_tasks, schedules
+from pipeline_health.orchestration import cosmos_setup, daily_tasks, dashboard_tasks, schedules
 
 with DAG(
     dag_id="pipeline_health_daily",
@@ -66,4 +68,8 @@ with DAG(
     def record_and_summarise(data_interval_start=None, data_interval_end=None, run_id=None):
         return daily_tasks.record_and_summarise(data_interval_start, data_interval_end, run_id)
 
-    simulate_and_load_raw() >> dbt_daily >> record_and_summarise()
+    @task(pool=cosmos_setup.WRITER_POOL)
+    def publish_dashboard():
+        return dashboard_tasks.publish_dashboard()
+
+    simulate_and_load_raw() >> dbt_daily >> record_and_summarise() >> publish_dashboard()

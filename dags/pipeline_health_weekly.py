@@ -21,6 +21,8 @@ mart (Red ≥ 80, Amber 50–79, Green < 50) and emails each coach about their
   to re-run for the same week).
 * `notify_coaches` — a mail server problem; retries send only the coaches not yet
   emailed. Coaches without an email address are listed in the task log and result.
+* `publish_dashboard` — copies the tables of the Pipeline Health page into its read-only
+  file; a failure leaves the page on the previous run's data. Clear it to retry.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from airflow.providers.standard.sensors.python import PythonSensor
 from airflow.sdk import DAG, task
 
-from pipeline_health.orchestration import cosmos_setup, schedules, weekly_tasks
+from pipeline_health.orchestration import cosmos_setup, dashboard_tasks, schedules, weekly_tasks
 
 with DAG(
     dag_id="pipeline_health_weekly",
@@ -75,4 +77,10 @@ with DAG(
         week_start, _ = weekly_tasks.iso_week(data_interval_start, data_interval_end)
         return weekly_tasks.notify_coaches(week_start)
 
-    wait_for_daily_loads >> check_snapshot_order() >> dbt_weekly >> record_week() >> notify_coaches()
+    @task(pool=cosmos_setup.WRITER_POOL)
+    def publish_dashboard():
+        return dashboard_tasks.publish_dashboard()
+
+    # The page shows the new week even when the mail server is down.
+    recorded = wait_for_daily_loads >> check_snapshot_order() >> dbt_weekly >> record_week()
+    recorded >> [notify_coaches(), publish_dashboard()]

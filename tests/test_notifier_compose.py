@@ -85,12 +85,20 @@ def test_subject_counts_apprentices() -> None:
 def test_dashboard_url_from_env_keeps_existing_query(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PIPELINE_HEALTH_DASHBOARD_URL", raising=False)
     assert dashboard_url("C 1&x", WEEK) == (
-        "http://localhost:8080/pipeline-health?coach=C+1%26x&week=2026-11-16"
+        "http://localhost:8080/plugin/pipeline-health/pipeline-health/?coach=C+1%26x&week=2026-11-16"
     )
     monkeypatch.setenv("PIPELINE_HEALTH_DASHBOARD_URL", "https://dash.example.org/ph?tab=risk")
     assert dashboard_url("C1", WEEK) == (
         "https://dash.example.org/ph?tab=risk&coach=C1&week=2026-11-16"
     )
+
+
+def test_default_dashboard_url_is_the_page_inside_the_airflow_ui() -> None:
+    from pipeline_health.dashboard.app import URL_PREFIX, URL_ROUTE
+    from pipeline_health.notifier.compose import DEFAULT_DASHBOARD_URL
+
+    # /plugin/<url_route> is the UI page; what follows is the app's own path (its iframe).
+    assert DEFAULT_DASHBOARD_URL == f"http://localhost:8080/plugin/{URL_ROUTE}{URL_PREFIX}/"
 
 
 def test_message_is_multipart_alternative_and_escapes_every_value(

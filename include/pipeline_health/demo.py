@@ -145,6 +145,21 @@ def run_demo(live_weeks: int = 1, history_weeks: int = 2, today: date | None = N
     print(f"  Coach emails: {len(emails)} saved in {mail_dir}"
           + (f" (e.g. {emails[0].name})" if emails else ""))
     print(f"  Airflow logs of each DAG run: {logs}")
-    print(f"Done in {time.perf_counter() - started:.0f} s. Web UI on the same state: "
-          f"scripts/airflow_ui.sh")
+    # Each DAG run's last task published the page's data already; this makes sure it exists.
+    import shlex
+
+    from pipeline_health.config import DEFAULT_STATE_DIR
+    from pipeline_health.dashboard import URL_ROUTE
+    from pipeline_health.dashboard.publish import publish_from_settings
+
+    published = publish_from_settings(settings)
+    print(f"  Pipeline Health page data: {published.path if published else 'not published'}")
+    overrides = {"PIPELINE_HEALTH_STATE_DIR": str(state.resolve()),
+                 "PIPELINE_HEALTH_DUCKDB_PATH": str(settings.duckdb_path.resolve())}
+    defaults = {"PIPELINE_HEALTH_STATE_DIR": str(DEFAULT_STATE_DIR.resolve()),
+                "PIPELINE_HEALTH_DUCKDB_PATH": str((state / "warehouse.duckdb").resolve())}
+    prefix = "".join(f"{k}={shlex.quote(v)} " for k, v in overrides.items() if v != defaults[k])
+    print(f"Done in {time.perf_counter() - started:.0f} s.")
+    print(f"Pipeline Health page: http://127.0.0.1:8080/plugin/{URL_ROUTE}")
+    print(f"Start the web UI on this warehouse: {prefix}scripts/airflow_ui.sh")
     return 0

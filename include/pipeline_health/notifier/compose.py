@@ -18,7 +18,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from pipeline_health.notifier.models import CoachAlert, RedApprentice, week_end
 
 DASHBOARD_URL_ENV = "PIPELINE_HEALTH_DASHBOARD_URL"
-DEFAULT_DASHBOARD_URL = "http://localhost:8080/pipeline-health"
+# The Pipeline Health page inside the Airflow UI (plugins/pipeline_health_dashboard.py):
+# /plugin/<url_route>/<app path> opens the UI with the page's iframe on that path and query,
+# also after the login redirect.
+DEFAULT_DASHBOARD_URL = "http://localhost:8080/plugin/pipeline-health/pipeline-health/"
 ARROW = "\u2192"
 
 

@@ -1,0 +1,342 @@
+# Risk history: one row per apprentice in learning per ISO week (the weekly risk mart).
+# Grain apprentice_id x week_start_date.
+view: fct_apprentice_risk_weekly {
+  sql_table_name: `@{marts_dataset}.fct_apprentice_risk_weekly` ;;
+
+  dimension: pk {
+    primary_key: yes
+    hidden: yes
+    type: string
+    description: "Row key: apprentice_id x week_start_date (the grain)."
+    sql: CONCAT(CAST(${TABLE}.apprentice_id AS STRING), '|', CAST(${TABLE}.week_start_date AS STRING)) ;;
+  }
+
+  dimension_group: week_start {
+    type: time
+    datatype: date
+    convert_tz: no
+    timeframes: [raw, date, week, month, quarter, year]
+    label: "Week"
+    description: "Monday of the ISO week (partition key; incremental key; the notifier's week)."
+    sql: ${TABLE}.week_start_date ;;
+  }
+
+  dimension_group: week_end {
+    type: time
+    datatype: date
+    convert_tz: no
+    timeframes: [raw, date, week, month, quarter, year]
+    label: "Week end"
+    description: "Sunday of the ISO week, the as_of_date of the metrics."
+    sql: ${TABLE}.week_end_date ;;
+  }
+
+  dimension: apprentice_id {
+    type: string
+    label: "Apprentice ID"
+    description: "Apprentice."
+    sql: ${TABLE}.apprentice_id ;;
+  }
+
+  dimension: apprentice_name {
+    type: string
+    label: "Apprentice"
+    description: "First and last name (dim_apprentice.full_name), for the coach's email."
+    sql: ${TABLE}.apprentice_name ;;
+    drill_fields: [apprentice_detail*]
+  }
+
+  dimension: coach_id {
+    type: string
+    label: "Coach ID"
+    description: "Assigned coach; '-1' (the unknown member of dim_coach) when unknown."
+    hidden: yes
+    sql: ${TABLE}.coach_id ;;
+  }
+
+  dimension: coach_name {
+    type: string
+    label: "Coach"
+    description: "Coach's name ('Unknown' for coach_id '-1')."
+    sql: ${TABLE}.coach_name ;;
+  }
+
+  dimension: coach_email {
+    type: string
+    label: "Coach email"
+    description: "Coach's email address; NULL when the coach has none or is unknown."
+    hidden: yes
+    sql: ${TABLE}.coach_email ;;
+  }
+
+  dimension: programme_id {
+    type: string
+    label: "Programme ID"
+    description: "Programme."
+    hidden: yes
+    sql: ${TABLE}.programme_id ;;
+  }
+
+  dimension: programme_name {
+    type: string
+    label: "Programme"
+    description: "Programme name."
+    sql: ${TABLE}.programme_name ;;
+  }
+
+  dimension: cohort_id {
+    type: string
+    label: "Cohort ID"
+    description: "Cohort."
+    hidden: yes
+    sql: ${TABLE}.cohort_id ;;
+  }
+
+  dimension: cohort_name {
+    type: string
+    label: "Cohort"
+    description: "Cohort name."
+    sql: ${TABLE}.cohort_name ;;
+  }
+
+  dimension: employer_id {
+    type: string
+    label: "Employer ID"
+    description: "Employer."
+    sql: ${TABLE}.employer_id ;;
+  }
+
+  dimension: current_progression_status {
+    type: string
+    label: "Progression status"
+    description: "Status on the Sunday (Active, Delayed or At Risk; leavers have no row)."
+    sql: ${TABLE}.current_progression_status ;;
+  }
+
+  dimension: risk_score {
+    type: number
+    label: "Risk score"
+    description: "min(100, points_total), 0-100."
+    sql: ${TABLE}.risk_score ;;
+    value_format_name: decimal_0
+  }
+
+  dimension: risk_band {
+    type: string
+    label: "Risk band"
+    description: "Red (risk_score >= 80), Amber (50-79), Green (< 50)."
+    sql: ${TABLE}.risk_band ;;
+    html: {% if value == 'Red' %}<span style="color: #b00020; font-weight: bold;">{{ value }}</span>{% elsif value == 'Amber' %}<span style="color: #b36b00; font-weight: bold;">{{ value }}</span>{% else %}<span style="color: #2e7d32;">{{ value }}</span>{% endif %} ;;
+    order_by_field: risk_band_order
+  }
+
+  dimension: previous_risk_band {
+    type: string
+    label: "Previous week's band"
+    description: "risk_band of the previous ISO week; NULL when the apprentice was not scored that week (e.g. their first week)."
+    sql: ${TABLE}.previous_risk_band ;;
+    html: {% if value == 'Red' %}<span style="color: #b00020; font-weight: bold;">{{ value }}</span>{% elsif value == 'Amber' %}<span style="color: #b36b00; font-weight: bold;">{{ value }}</span>{% else %}<span style="color: #2e7d32;">{{ value }}</span>{% endif %} ;;
+  }
+
+  dimension: is_newly_red {
+    type: yesno
+    label: "Newly Red"
+    description: "Red this week and not Red the previous ISO week (an apprentice's first scored week, or a week after an unscored week, counts as new). The notifier emails coaches about these rows."
+    sql: ${TABLE}.is_newly_red ;;
+  }
+
+  dimension: points_attendance {
+    type: number
+    label: "Points: attendance"
+    description: "Points for attendance_rate_last_30d (var risk_scoring.factors.attendance)."
+    sql: ${TABLE}.points_attendance ;;
+    value_format_name: decimal_0
+  }
+
+  dimension: attendance_rate_last_30d {
+    type: number
+    label: "Attendance rate (30 days)"
+    description: "Attended or late / scheduled sessions in the 30 days to Sunday (0-1); NULL when none scheduled."
+    sql: ${TABLE}.attendance_rate_last_30d ;;
+    value_format_name: percent_0
+  }
+
+  dimension: points_quiz {
+    type: number
+    label: "Points: quiz"
+    description: "Points for quiz_score_avg_last_30d (var risk_scoring.factors.quiz)."
+    sql: ${TABLE}.points_quiz ;;
+    value_format_name: decimal_0
+  }
+
+  dimension: quiz_score_avg_last_30d {
+    type: number
+    label: "Quiz average (30 days)"
+    description: "Mean quiz score in the 30 days to Sunday (0-100); NULL when no attempt."
+    sql: ${TABLE}.quiz_score_avg_last_30d ;;
+    value_format_name: decimal_1
+  }
+
+  dimension: points_feedback {
+    type: number
+    label: "Points: feedback"
+    description: "Points for days_since_last_feedback (var risk_scoring.factors.feedback)."
+    sql: ${TABLE}.points_feedback ;;
+    value_format_name: decimal_0
+  }
+
+  dimension: days_since_last_feedback {
+    type: number
+    label: "Days since last feedback"
+    description: "Days from the latest coach feedback, check-in or progress review to Sunday (since start when none)."
+    sql: ${TABLE}.days_since_last_feedback ;;
+    value_format_name: decimal_0
+  }
+
+  dimension: points_status {
+    type: number
+    label: "Points: status"
+    description: "Points for current_progression_status (var risk_scoring.factors.status)."
+    sql: ${TABLE}.points_status ;;
+    value_format_name: decimal_0
+  }
+
+  dimension: points_otj {
+    type: number
+    label: "Points: off-the-job"
+    description: "Points for otj_plan_attainment_last_30d (var risk_scoring.factors.otj)."
+    sql: ${TABLE}.points_otj ;;
+    value_format_name: decimal_0
+  }
+
+  dimension: otj_plan_attainment_last_30d {
+    type: number
+    label: "Off-the-job hours vs plan (30 days)"
+    description: "otj_hours_last_30d / otj_hours_planned_last_30d, 4 decimals (1 = on plan); NULL when no plan is known or the plan is 0. The measure of the otj factor."
+    sql: ${TABLE}.otj_plan_attainment_last_30d ;;
+    value_format_name: percent_0
+  }
+
+  dimension: otj_hours_last_30d {
+    type: number
+    label: "Off-the-job hours (30 days)"
+    description: "Off-the-job hours logged in the 30 days to Sunday."
+    sql: ${TABLE}.otj_hours_last_30d ;;
+    value_format_name: decimal_1
+  }
+
+  dimension: otj_hours_planned_last_30d {
+    type: number
+    label: "Off-the-job hours planned (30 days)"
+    description: "Off-the-job hours planned for those days (programme's hours per week x days in learning / 7); NULL when the plan is unknown."
+    sql: ${TABLE}.otj_hours_planned_last_30d ;;
+    value_format_name: decimal_1
+  }
+
+  dimension: points_total {
+    type: number
+    label: "Points before cap"
+    description: "Sum of the five factors' points before the cap (may exceed 100)."
+    sql: ${TABLE}.points_total ;;
+    value_format_name: decimal_0
+  }
+
+  dimension: previous_risk_score {
+    type: number
+    label: "Previous week's risk score"
+    description: "risk_score of the previous ISO week; NULL when the apprentice was not scored that week."
+    sql: ${TABLE}.previous_risk_score ;;
+    value_format_name: decimal_0
+  }
+
+  dimension: risk_band_order {
+    hidden: yes
+    type: number
+    description: "Sort key of risk_band: Red 1, Amber 2, Green 3."
+    sql: CASE ${TABLE}.risk_band WHEN 'Red' THEN 1 WHEN 'Amber' THEN 2 ELSE 3 END ;;
+  }
+
+  measure: count {
+    label: "Apprentice-weeks"
+    description: "Rows: one per apprentice in learning per week."
+    type: count
+    drill_fields: [apprentice_detail*]
+  }
+
+  measure: apprentice_count {
+    label: "Apprentices"
+    description: "Distinct apprentices in learning in the selected week(s)."
+    type: count_distinct
+    sql: ${apprentice_id} ;;
+    value_format_name: decimal_0
+    drill_fields: [apprentice_detail*]
+  }
+
+  measure: red_count {
+    label: "Red apprentices"
+    description: "Distinct apprentices Red in the selected week(s)."
+    type: count_distinct
+    sql: ${apprentice_id} ;;
+    filters: [risk_band: "Red"]
+    value_format_name: decimal_0
+    drill_fields: [apprentice_detail*]
+  }
+
+  measure: amber_count {
+    label: "Amber apprentices"
+    description: "Distinct apprentices Amber in the selected week(s)."
+    type: count_distinct
+    sql: ${apprentice_id} ;;
+    filters: [risk_band: "Amber"]
+    value_format_name: decimal_0
+    drill_fields: [apprentice_detail*]
+  }
+
+  measure: newly_red_count {
+    label: "Newly Red apprentices"
+    description: "Distinct apprentices who became Red in the selected week(s) (what coaches were emailed about)."
+    type: count_distinct
+    sql: ${apprentice_id} ;;
+    filters: [is_newly_red: "yes"]
+    value_format_name: decimal_0
+    drill_fields: [apprentice_detail*]
+  }
+
+  measure: red_share {
+    label: "Red share"
+    description: "Red apprentices / apprentices in the selected week(s)."
+    type: number
+    sql: 1.0 * ${red_count} / NULLIF(${apprentice_count}, 0) ;;
+    value_format_name: percent_1
+    drill_fields: [apprentice_detail*]
+  }
+
+  measure: average_risk_score {
+    label: "Average risk score"
+    description: "Mean risk_score of the rows."
+    type: average
+    sql: ${risk_score} ;;
+    value_format_name: decimal_1
+    drill_fields: [apprentice_detail*]
+  }
+
+  measure: average_attendance_rate {
+    label: "Average attendance rate (30 days)"
+    description: "Mean attendance_rate_last_30d of the rows that had sessions scheduled."
+    type: average
+    sql: ${attendance_rate_last_30d} ;;
+    value_format_name: percent_1
+  }
+
+  measure: average_days_since_last_feedback {
+    label: "Average days since last feedback"
+    description: "Mean days_since_last_feedback of the rows."
+    type: average
+    sql: ${days_since_last_feedback} ;;
+    value_format_name: decimal_1
+  }
+
+  set: apprentice_detail {
+    fields: [week_start_date, apprentice_name, cohort_name, current_progression_status, risk_band, risk_score, points_attendance, points_quiz, points_feedback, points_status, points_otj]
+  }
+}

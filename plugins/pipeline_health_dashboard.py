@@ -1,0 +1,24 @@
+"""Airflow plugin: the "Pipeline Health" page in the web UI's navigation.
+
+The app lives in pipeline_health.dashboard; this file only registers it. The API server
+mounts the FastAPI app at /pipeline-health, and the UI shows it in an iframe at
+/plugin/pipeline-health. Plugins load when the API server starts.
+"""
+
+from __future__ import annotations
+
+from airflow.plugins_manager import AirflowPlugin
+
+from pipeline_health.dashboard.app import URL_PREFIX, URL_ROUTE, create_app
+
+
+class PipelineHealthDashboardPlugin(AirflowPlugin):
+    name = "pipeline_health_dashboard"
+    fastapi_apps = [{"app": create_app(), "url_prefix": URL_PREFIX, "name": "Pipeline Health"}]
+    external_views = [{
+        "name": "Pipeline Health",
+        "href": f"{URL_PREFIX}/",
+        "url_route": URL_ROUTE,
+        "destination": "nav",
+        "category": "Dashboards",
+    }]

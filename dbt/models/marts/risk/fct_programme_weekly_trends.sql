@@ -28,11 +28,7 @@ versions as (
         apprentice_id,
         current_progression_status,
         cast(dbt_valid_from as date) as valid_from_date,
-        cast(dbt_valid_to as date) as valid_to_date,
-        lag(current_progression_status) over (
-            partition by apprentice_id
-            order by dbt_valid_from
-        ) as previous_status
+        cast(dbt_valid_to as date) as valid_to_date
     from {{ ref('snap_apprentice_weekly_status') }}
     where coalesce(dbt_is_deleted, 'False') != 'True'
 
@@ -80,9 +76,7 @@ status_at_week_end as (
     select
         weeks.week_start_date,
         versions.apprentice_id,
-        versions.current_progression_status,
-        versions.previous_status,
-        versions.valid_from_date = {{ pipeline_health.add_days('weeks.week_start_date', 7) }} as is_new_this_week
+        versions.current_progression_status
     from weeks
     inner join versions
         on versions.valid_from_date <= {{ pipeline_health.add_days('weeks.week_start_date', 7) }}
@@ -103,20 +97,6 @@ status_counts as (
         cast(sum(case when current_progression_status = 'Active' then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as active_count,
         cast(sum(case when current_progression_status = 'Delayed' then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as delayed_count,
         cast(sum(case when current_progression_status = 'At Risk' then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as at_risk_count,
-        cast(sum(case
-            when current_progression_status = 'Withdrawn' and is_new_this_week
-                and previous_status in {{ in_learning }} then 1 else 0
-        end) as {{ pipeline_health.type_integer() }}) as withdrawn_in_week_count,
-        {#- Completion: leaving learning as Completed (or Promoted straight away). #}
-        cast(sum(case
-            when current_progression_status in ('Completed', 'Promoted') and is_new_this_week
-                and previous_status in {{ in_learning }} then 1 else 0
-        end) as {{ pipeline_health.type_integer() }}) as completed_in_week_count,
-        {#- Career promotion: Promoted reached this week (after Completed, or with it). #}
-        cast(sum(case
-            when current_progression_status = 'Promoted' and is_new_this_week
-                and previous_status != 'Promoted' then 1 else 0
-        end) as {{ pipeline_health.type_integer() }}) as promoted_in_week_count,
         cast(sum(case when current_progression_status = 'Withdrawn' then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as withdrawn_to_date_count,
         cast(sum(case when current_progression_status in ('Completed', 'Promoted') then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as completed_to_date_count,
         cast(sum(case when current_progression_status = 'Promoted' then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as promoted_to_date_count
@@ -144,6 +124,36 @@ risk_counts as (
 
 ),
 
+{#-
+    Leavers per week from the status-change facts (dated in the week and known by its
+    Sunday, as the snapshot sees them), so every scored week has them, not only the weeks
+    the snapshot has recorded.
+-#}
+leavers as (
+
+    select
+        {{ pipeline_health.iso_week_start('status_changes.changed_date') }} as week_start_date,
+        coalesce(apprentices.programme_id, '-1') as programme_id,
+        coalesce(apprentices.cohort_id, '-1') as cohort_id,
+        cast(count(distinct case when status_changes.to_status = 'Withdrawn' then status_changes.apprentice_id end)
+            as {{ pipeline_health.type_integer() }}) as withdrawn_in_week_count,
+        cast(count(distinct case when status_changes.to_status = 'Completed' then status_changes.apprentice_id end)
+            as {{ pipeline_health.type_integer() }}) as completed_in_week_count,
+        cast(count(distinct case when status_changes.to_status = 'Promoted' then status_changes.apprentice_id end)
+            as {{ pipeline_health.type_integer() }}) as promoted_in_week_count
+    from {{ ref('fct_status_changes') }} as status_changes
+    left join apprentices
+        on status_changes.apprentice_id = apprentices.apprentice_id
+    where status_changes.to_status in ('Withdrawn', 'Completed', 'Promoted')
+        and status_changes.load_date <= {{ pipeline_health.add_days(pipeline_health.iso_week_start('status_changes.changed_date'), 6) }}
+        and {{ pipeline_health.in_weekly_window(pipeline_health.iso_week_start('status_changes.changed_date')) }}
+        {%- if is_incremental() %}
+        and status_changes.load_date >= {{ pipeline_health.date_literal(pipeline_health.weekly_window().start) }}
+        {%- endif %}
+    group by 1, 2, 3
+
+),
+
 combined as (
 
     select
@@ -154,9 +164,6 @@ combined as (
         status_counts.active_count,
         status_counts.delayed_count,
         status_counts.at_risk_count,
-        status_counts.withdrawn_in_week_count,
-        status_counts.completed_in_week_count,
-        status_counts.promoted_in_week_count,
         status_counts.withdrawn_to_date_count,
         status_counts.completed_to_date_count,
         status_counts.promoted_to_date_count,
@@ -202,13 +209,15 @@ final as (
             false
         ) as has_status_snapshot,
         {%- for column in ['in_learning_count', 'active_count', 'delayed_count', 'at_risk_count',
-                           'withdrawn_in_week_count', 'completed_in_week_count', 'promoted_in_week_count',
                            'withdrawn_to_date_count', 'completed_to_date_count', 'promoted_to_date_count'] %}
         case
             when {{ pipeline_health.add_days('combined.week_start_date', 7) }} >= first_boundary.first_valid_from_date
                 then coalesce(combined.{{ column }}, 0)
         end as {{ column }},
         {%- endfor %}
+        coalesce(leavers.withdrawn_in_week_count, 0) as withdrawn_in_week_count,
+        coalesce(leavers.completed_in_week_count, 0) as completed_in_week_count,
+        coalesce(leavers.promoted_in_week_count, 0) as promoted_in_week_count,
         combined.scored_count,
         combined.red_count,
         combined.amber_count,
@@ -217,6 +226,10 @@ final as (
         combined.avg_risk_score
     from combined
     cross join first_boundary
+    left join leavers
+        on combined.week_start_date = leavers.week_start_date
+        and combined.programme_id = leavers.programme_id
+        and combined.cohort_id = leavers.cohort_id
     left join programmes
         on combined.programme_id = programmes.programme_id
     left join cohorts

@@ -159,8 +159,8 @@ EVENT_TABLES: tuple[Table, ...] = (
             _s("changed_at", "When the change was recorded, ISO-8601 UTC timestamp."),
             _s("from_status", "Previous status (empty for a new start)."),
             _s("to_status", "Active | Delayed | At Risk | Withdrawn | Completed | Promoted."),
-            _s("reason", "new_start | completed | break_in_learning | returned | disengagement"
-               " | recovered | withdrawn."),
+            _s("reason", "new_start | disengagement | recovered | coach_review | break_in_learning"
+               " | returned | withdrawn | completed | failed | promoted."),
             *_LOAD_COLUMNS,
         ),
         event_id_column="event_id",
@@ -240,7 +240,8 @@ REFERENCE_TABLES: tuple[Table, ...] = (
             Column("planned_end_date", "DATE", "Planned end date at enrolment.", True),
             Column("gender", "STRING", "Female | Male | Non-binary | Prefer not to say.", True),
             Column("ethnicity_group", "STRING", "ONS-style ethnic group.", True),
-            Column("imd_quintile", "INT64", "IMD quintile of home postcode (1 = most deprived).", True),
+            Column("imd_quintile", "INT64", "IMD quintile of home postcode (1 = most deprived); "
+                   "empty when unknown.", False),
             Column("has_ldd", "BOOL", "Learning difficulty or disability reported.", True),
             Column("ldd_category", "STRING", "Primary LDD category, empty when has_ldd is false.", False),
             Column(LOADED_AT, "TIMESTAMP", "When the table was loaded.", True),

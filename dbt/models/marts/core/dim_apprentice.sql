@@ -47,9 +47,10 @@ known_members as (
         apprentices.gender,
         apprentices.ethnicity_group,
         apprentices.imd_quintile,
-        case apprentices.imd_quintile
-            when 1 then '1 - most deprived'
-            when 5 then '5 - least deprived'
+        case
+            when apprentices.imd_quintile is null then 'Unknown'
+            when apprentices.imd_quintile = 1 then '1 - most deprived'
+            when apprentices.imd_quintile = 5 then '5 - least deprived'
             else cast(apprentices.imd_quintile as {{ pipeline_health.type_string() }})
         end as imd_quintile_label,
         apprentices.has_ldd,

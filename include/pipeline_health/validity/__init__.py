@@ -1,0 +1,1 @@
+"""Validity of the risk score: metrics (pure numpy) and evaluations against real outcomes."""

@@ -108,7 +108,7 @@ view: fct_programme_weekly_trends {
   dimension: withdrawn_in_week_count {
     type: number
     label: "Withdrawn in week (row)"
-    description: "Apprentices whose status became Withdrawn this week: a Withdrawn version starting at this week's end whose previous version was Active, Delayed or At Risk (apprentices already Withdrawn when first snapshotted are not counted)."
+    description: "Apprentices whose withdrawal is dated in this week (status change to Withdrawn, known by the week's Sunday), from fct_status_changes: every scored week has it."
     hidden: yes
     sql: ${TABLE}.withdrawn_in_week_count ;;
     value_format_name: decimal_0
@@ -117,7 +117,7 @@ view: fct_programme_weekly_trends {
   dimension: completed_in_week_count {
     type: number
     label: "Completed in week (row)"
-    description: "Apprentices who completed (achieved) the apprenticeship this week: a Completed (or Promoted) version starting at this week's end whose previous version was Active, Delayed or At Risk."
+    description: "Apprentices who completed (achieved) the apprenticeship in this week (status change to Completed dated in the week, known by its Sunday)."
     hidden: yes
     sql: ${TABLE}.completed_in_week_count ;;
     value_format_name: decimal_0
@@ -126,7 +126,7 @@ view: fct_programme_weekly_trends {
   dimension: promoted_in_week_count {
     type: number
     label: "Promoted in week (row)"
-    description: "Career promotions recorded this week: a Promoted version starting at this week's end (after Completed, or with it). Promotion is the employer-confirmed career outcome after completion, not the completion itself."
+    description: "Career promotions recorded in this week (Completed -> Promoted dated in the week, known by its Sunday). Promotion is the employer-confirmed career outcome after completion, not the completion itself."
     hidden: yes
     sql: ${TABLE}.promoted_in_week_count ;;
     value_format_name: decimal_0
@@ -251,7 +251,7 @@ view: fct_programme_weekly_trends {
 
   measure: total_withdrawn_in_week {
     label: "Withdrawn in week"
-    description: "Apprentices whose status became Withdrawn this week: a Withdrawn version starting at this week's end whose previous version was Active, Delayed or At Risk (apprentices already Withdrawn when first snapshotted are not counted). Summed over the rows in the query."
+    description: "Apprentices whose withdrawal is dated in the week (known by its Sunday). Summed over the rows in the query."
     type: sum
     sql: ${withdrawn_in_week_count} ;;
     value_format_name: decimal_0
@@ -260,7 +260,7 @@ view: fct_programme_weekly_trends {
 
   measure: total_completed_in_week {
     label: "Completed in week"
-    description: "Apprentices who completed (achieved) the apprenticeship this week: a Completed (or Promoted) version starting at this week's end whose previous version was Active, Delayed or At Risk. Summed over the rows in the query."
+    description: "Apprentices who completed (achieved) the apprenticeship in the week. Summed over the rows in the query."
     type: sum
     sql: ${completed_in_week_count} ;;
     value_format_name: decimal_0
@@ -269,7 +269,7 @@ view: fct_programme_weekly_trends {
 
   measure: total_promoted_in_week {
     label: "Promoted in week"
-    description: "Career promotions recorded this week: a Promoted version starting at this week's end (after Completed, or with it). Promotion is the employer-confirmed career outcome after completion, not the completion itself. Summed over the rows in the query."
+    description: "Career promotions (Completed -> Promoted) dated in the week; promotion is not completion. Summed over the rows in the query."
     type: sum
     sql: ${promoted_in_week_count} ;;
     value_format_name: decimal_0

@@ -62,7 +62,8 @@ with DAG(
     def simulate_and_load_raw(data_interval_start=None, data_interval_end=None, params=None):
         return daily_tasks.simulate_and_load(data_interval_start, data_interval_end, params)
 
-    dbt_daily = cosmos_setup.dbt_task_group("dbt_daily", select=["tag:daily"])
+    # The same nodes as `dbt build --selector daily` (dbt/selectors.yml): nothing weekly.
+    dbt_daily = cosmos_setup.dbt_task_group("dbt_daily", select=["tag:daily"], exclude=["tag:weekly+"])
 
     @task(pool=cosmos_setup.WRITER_POOL)
     def record_and_summarise(data_interval_start=None, data_interval_end=None, run_id=None):

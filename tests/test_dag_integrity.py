@@ -46,6 +46,27 @@ def test_dagbag_has_no_import_errors_and_reports_parse_times():
         "pipeline_health_daily.py", "pipeline_health_weekly.py"}
 
 
+_HEAVY = """
+import importlib.util, json, sys, time
+import airflow.sdk  # what every DAG file needs anyway
+t = time.perf_counter()
+spec = importlib.util.spec_from_file_location("dag_under_test", {path!r})
+spec.loader.exec_module(importlib.util.module_from_spec(spec))
+print(json.dumps({{"seconds": time.perf_counter() - t,
+    "heavy": [m for m in ("numpy", "faker", "duckdb", "pyarrow", "pandas") if m in sys.modules]}}))
+"""
+
+
+@pytest.mark.parametrize("name", ["pipeline_health_daily.py", "pipeline_health_weekly.py"])
+def test_dag_file_parse_imports_nothing_heavy(name):
+    """The simulator (numpy, Faker) and the warehouse clients load in the task callables only."""
+    out = subprocess.run([sys.executable, "-c", _HEAVY.format(path=str(PROJECT_ROOT / "dags" / name))],
+                         capture_output=True, text=True, check=True)
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"{name}: {report['seconds']:.2f} s in a fresh process after `import airflow.sdk`")
+    assert report["heavy"] == []
+
+
 def test_no_dag_file_is_named_like_a_dbt_plugin():
     # Cosmos 1.15 loads files named dbt_*.py as dbt plugins.
     assert not list((PROJECT_ROOT / "dags").glob("dbt_*.py"))
@@ -93,9 +114,12 @@ def test_every_warehouse_writer_is_in_the_one_slot_pool(dagbag):
     }
     for dag_id, python_writers in writers.items():
         dag = dagbag.dags[dag_id]
-        # Cosmos renders ephemeral models as EmptyOperator: they touch no warehouse.
+        # Cosmos renders ephemeral models as EmptyOperator: they touch no warehouse. In watcher
+        # mode the per-model sensors only read what the producer (a writer) reports.
         dbt_tasks = [t for t in dag.tasks if t.task_id.startswith("dbt_")
-                     and type(t).__name__ != "EmptyOperator"]
+                     and type(t).__name__ != "EmptyOperator"
+                     and not (type(t).__name__.endswith("WatcherOperator")
+                              and "Producer" not in type(t).__name__)]
         assert dbt_tasks, f"{dag_id} has no dbt tasks"
         for t in dbt_tasks + [dag.get_task(tid) for tid in python_writers]:
             assert t.pool == WRITER_POOL, t.task_id
@@ -112,3 +136,21 @@ def test_daily_and_weekly_dbt_groups_split_the_project(dagbag):
                     if "fct_apprentice_daily" in t.task_id)
     assert dbt_task.vars == {"run_start_date": "{{ data_interval_start | ds }}",
                              "run_end_date": "{{ macros.ds_add(data_interval_end | ds, -1) }}"}
+
+
+def test_no_task_runs_a_dbt_unit_test(dagbag):
+    """Unit tests check SQL logic and belong in the test suite, not in a scheduled run."""
+    from pipeline_health.orchestration.cosmos_setup import MANIFEST_PATH, NO_UNIT_TESTS
+
+    unit_tests = {u["name"] for u in json.loads(MANIFEST_PATH.read_text())["unit_tests"].values()}
+    assert unit_tests, "the dbt project is expected to have unit tests (run by the test suite)"
+    for dag_id in EXPECTED:
+        for t in dagbag.dags[dag_id].tasks:
+            if not type(t).__module__.startswith("cosmos"):
+                continue
+            selected = str(getattr(t, "select", "") or "").replace(",", " ").split()
+            assert not unit_tests & {*selected, t.task_id.rsplit(".", 1)[-1]}, t.task_id
+            # `dbt run` never runs unit tests; `dbt test`/`dbt build` (test tasks, the watcher
+            # producer) would, unless told not to.
+            if any(k in type(t).__name__ for k in ("Test", "Build", "Producer")):
+                assert NO_UNIT_TESTS in str(getattr(t, "exclude", "") or ""), t.task_id

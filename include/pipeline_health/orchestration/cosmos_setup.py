@@ -35,12 +35,18 @@ WRITER_POOL = os.environ.get("PIPELINE_HEALTH_WRITER_POOL", "pipeline_health_war
 
 
 def project_config() -> ProjectConfig:
-    return ProjectConfig(
+    config = ProjectConfig(
         dbt_project_path=DBT_PROJECT_DIR,
         manifest_path=MANIFEST_PATH,
         project_name="pipeline_health",
         install_dbt_deps=False,  # no dbt packages: the package hub is not reachable
     )
+    # Cosmos wraps the manifest in Airflow's ObjectStoragePath, whose first use loads every
+    # provider's filesystem (Google's SDK) and the plugins (FastAPI): about 2 s of each fresh
+    # parse, in the DAG processor and in every task process. The manifest is a local file.
+    if "://" not in str(MANIFEST_PATH):
+        config.manifest_path = MANIFEST_PATH
+    return config
 
 
 def profile_config(settings: Settings | None = None) -> ProfileConfig:
@@ -68,40 +74,51 @@ def profile_config(settings: Settings | None = None) -> ProfileConfig:
     )
 
 
-# How Cosmos renders dbt; README "Performance" has the measurements behind the default:
-#   after_all  LOCAL, one task per model, then one task running every test (default)
-#   build      LOCAL, one task per model running it and its tests; multi-parent tests detached
-#   watcher    one `dbt build` producer and a sensor per model (did not finish under dag.test)
+# How Cosmos renders dbt; README "Performance" / docs/benchmarks.md have the measurements:
+#   watcher      one `dbt build` producer (the only writer) and a deferrable sensor per model and
+#                per model's tests, waiting in the triggerer
+#   watcher_after_all  one `dbt run` producer, a sensor per model, then one task running every test
+#   after_all    LOCAL: one dbt process per model, then one task running every test
+#   build        LOCAL: one task per model running it and its tests; multi-parent tests detached
 COSMOS_MODE = os.environ.get("PIPELINE_HEALTH_COSMOS_MODE", "after_all").lower()
 TEST_BEHAVIOR = {
     "build": TestBehavior.BUILD,
     "after_all": TestBehavior.AFTER_ALL,
-    # WATCHER's single producer runs `dbt build`; its per-model sensors report tests.
     "watcher": TestBehavior.AFTER_EACH,
+    "watcher_after_all": TestBehavior.AFTER_ALL,
 }
 if COSMOS_MODE not in TEST_BEHAVIOR:
     raise ValueError(f"PIPELINE_HEALTH_COSMOS_MODE={COSMOS_MODE!r}: expected one of {sorted(TEST_BEHAVIOR)}")
+WATCHER = COSMOS_MODE.startswith("watcher")
 
 
 def execution_config() -> ExecutionConfig:
     return ExecutionConfig(
-        execution_mode=ExecutionMode.WATCHER if COSMOS_MODE == "watcher" else ExecutionMode.LOCAL,
+        execution_mode=ExecutionMode.WATCHER if WATCHER else ExecutionMode.LOCAL,
         invocation_mode=InvocationMode.DBT_RUNNER,
         # A model's task runs only the tests whose parents are all selected; the others
         # are detached into their own tasks (render_config).
         test_indirect_selection=TestIndirectSelection.CAUTIOUS,
+        # The watcher's producer is the one process that writes the warehouse.
+        setup_operator_args={"pool": WRITER_POOL} if WATCHER else None,
     )
+
+
+# dbt unit tests check SQL logic, not the day's data: they run in the test suite, never in a
+# scheduled run. Cosmos forwards this exclusion to every dbt command it runs (test task, producer).
+NO_UNIT_TESTS = "resource_type:unit_test"
 
 
 def render_config(select: list[str], exclude: list[str] | None = None) -> RenderConfig:
     return RenderConfig(
         load_method=LoadMode.DBT_MANIFEST,
         select=select,
-        exclude=exclude or [],
+        exclude=[*(exclude or []), NO_UNIT_TESTS],
         test_behavior=TEST_BEHAVIOR[COSMOS_MODE],
         # A test reading several models (relationships, reconciliations) runs in its own
-        # task once all its parents are built, not inside the first parent's task.
-        should_detach_multiple_parents_tests=True,
+        # task once all its parents are built, not inside the first parent's task. Under the
+        # watcher they are reported by their last parent's test sensor instead (fewer sensors).
+        should_detach_multiple_parents_tests=not WATCHER,
     )
 
 
@@ -119,22 +136,30 @@ def operator_args(**extra: object) -> dict[str, object]:
         "pool": WRITER_POOL,
         "retries": 2,
     }
-    if COSMOS_MODE == "watcher":
-        # Deferrable consumer sensors can start before the producer under `dag.test`.
-        args.update({"deferrable": False, "mode": "reschedule", "poke_interval": 2})
+    if WATCHER:
+        # Sensors write nothing (the producer holds the writer pool): they wait in the
+        # triggerer, polling the producer's reports every second.
+        args.update({"pool": "default_pool", "deferrable": True, "poke_interval": 1})
     args.update(extra)
     return args
 
 
-def dbt_task_group(group_id: str, select: list[str]):
+def dbt_task_group(group_id: str, select: list[str], exclude: list[str] | None = None):
     """The Cosmos task group both DAGs use; only the group id and dbt selection differ."""
     from cosmos import DbtTaskGroup
 
-    return DbtTaskGroup(
+    group = DbtTaskGroup(
         group_id=group_id,
         project_config=project_config(),
         profile_config=profile_config(),
         execution_config=execution_config(),
-        render_config=render_config(select=select),
+        render_config=render_config(select=select, exclude=exclude),
         operator_args=operator_args(),
     )
+    if WATCHER:
+        # Tasks that run dbt themselves (not the producer's sensors), e.g. watcher_after_all's
+        # test task, open the warehouse file: they queue with the other writers.
+        for task in group.children.values():
+            if type(task).__name__.endswith("LocalOperator"):
+                task.pool = WRITER_POOL
+    return group

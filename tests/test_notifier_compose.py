@@ -71,6 +71,7 @@ def test_factor_sentences_show_the_value_behind_the_points() -> None:
         "Missed sessions 3 sessions missed in a row \u2192 7 pts",
         "Quiz average 61.2/100 over last 30 days \u2192 5 pts",
         "Quiz average vs own baseline not measured (no earlier weeks to compare with) \u2192 0 pts",
+        "Quiz activity vs own baseline not measured (no quiz attempts in the 8 weeks before) \u2192 0 pts",
         "Off-the-job training 12 h over last 30 days \u2192 5 pts",
         "Off-the-job vs own baseline not measured (no earlier weeks to compare with) \u2192 0 pts",
         "Off-the-job trend not measured (fewer than 3 weeks with data in the last 6) \u2192 0 pts",

@@ -27,6 +27,7 @@
         'missed_sessions': 'sessions_missed_in_a_row',
         'quiz': 'quiz_score_avg_last_30d',
         'quiz_drop': 'quiz_change_vs_prior',
+        'quiz_activity': 'quiz_attempts_ratio_vs_prior',
         'otj': 'otj_plan_attainment_last_30d',
         'otj_drop': 'otj_ratio_vs_prior',
         'otj_trend': 'otj_trend_6_weeks',

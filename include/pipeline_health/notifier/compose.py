@@ -84,6 +84,11 @@ def factors(a: RedApprentice) -> tuple[Factor, ...]:
             f"{_num(a.otj_hours_last_30d)} h of {_num(a.otj_hours_planned_last_30d)} h"
             " planned over last 30 days"
         )
+    if a.quiz_attempts_ratio_vs_prior is None:
+        quiz_activity = "not measured (no quiz attempts in the 8 weeks before)"
+    else:
+        ratio = _percent(a.quiz_attempts_ratio_vs_prior)
+        quiz_activity = f"{ratio} of the usual attempts a week (last 4 weeks)"
     if a.weeks_without_otj_in_a_row is None:
         otj_gap = "not measured (no off-the-job plan)"
     else:
@@ -102,6 +107,7 @@ def factors(a: RedApprentice) -> tuple[Factor, ...]:
         Factor("Quiz average vs own baseline",
                _change(a.quiz_change_vs_prior, a.quiz_score_avg_last_4_weeks,
                        a.quiz_score_avg_prior_8_weeks, lambda v: f"{_num(v)}/100"), a.points_quiz_drop),
+        Factor("Quiz activity vs own baseline", quiz_activity, a.points_quiz_activity),
         Factor("Off-the-job training", otj, a.points_otj),
         Factor("Off-the-job vs own baseline",
                _change(a.otj_ratio_vs_prior, a.otj_plan_attainment_last_4_weeks,

@@ -45,6 +45,7 @@ MART_COLUMNS: tuple[str, ...] = (
     "quiz_score_avg_last_4_weeks",
     "quiz_score_avg_prior_8_weeks",
     "quiz_change_vs_prior",
+    "quiz_attempts_ratio_vs_prior",
     "otj_plan_attainment_last_4_weeks",
     "otj_plan_attainment_prior_8_weeks",
     "otj_ratio_vs_prior",
@@ -54,6 +55,7 @@ MART_COLUMNS: tuple[str, ...] = (
     "points_attendance_trend",
     "points_missed_sessions",
     "points_quiz_drop",
+    "points_quiz_activity",
     "points_otj_drop",
     "points_otj_trend",
     "points_otj_gap",
@@ -104,6 +106,7 @@ class RedApprentice:
     quiz_score_avg_last_4_weeks: float | None = None
     quiz_score_avg_prior_8_weeks: float | None = None
     quiz_change_vs_prior: float | None = None
+    quiz_attempts_ratio_vs_prior: float | None = None
     otj_plan_attainment_last_4_weeks: float | None = None
     otj_plan_attainment_prior_8_weeks: float | None = None
     otj_ratio_vs_prior: float | None = None
@@ -113,6 +116,7 @@ class RedApprentice:
     points_attendance_trend: int = 0
     points_missed_sessions: int = 0
     points_quiz_drop: int = 0
+    points_quiz_activity: int = 0
     points_otj_drop: int = 0
     points_otj_trend: int = 0
     points_otj_gap: int = 0
@@ -121,13 +125,14 @@ class RedApprentice:
 _OPTIONAL_FLOATS = (
     "attendance_rate_last_4_weeks", "attendance_rate_prior_8_weeks", "attendance_change_vs_prior",
     "attendance_trend_6_weeks", "quiz_score_avg_last_4_weeks", "quiz_score_avg_prior_8_weeks",
-    "quiz_change_vs_prior", "otj_plan_attainment_last_4_weeks", "otj_plan_attainment_prior_8_weeks",
+    "quiz_change_vs_prior", "quiz_attempts_ratio_vs_prior", "otj_plan_attainment_last_4_weeks",
+    "otj_plan_attainment_prior_8_weeks",
     "otj_ratio_vs_prior", "otj_trend_6_weeks",
 )
 _OPTIONAL_INTS = ("days_since_last_contact", "sessions_missed_in_a_row", "weeks_without_otj_in_a_row")
 _EXTRA_POINTS = (
     "points_attendance_drop", "points_attendance_trend", "points_missed_sessions", "points_quiz_drop",
-    "points_otj_drop", "points_otj_trend", "points_otj_gap",
+    "points_quiz_activity", "points_otj_drop", "points_otj_trend", "points_otj_gap",
 )
 
 

@@ -36,6 +36,7 @@ def load_weeks(path: Path | str) -> dict[str, np.ndarray]:
         "t.withdrawal_date", "t.decline_onset_date",
         "a.gender", "a.ethnicity_group", "cast(a.imd_quintile as varchar) as imd_quintile",
         "case when a.has_ldd then 'LDD' else 'No LDD' end as ldd",
+        "cast(date_diff('day', cast(a.start_date as date), r.week_end_date) as double) as days_since_start",
     ])
     sql = f"""
         select {select}

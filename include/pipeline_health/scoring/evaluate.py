@@ -93,6 +93,9 @@ def _band_metrics(rows: dict, band: np.ndarray, score: np.ndarray) -> dict:
     out["amber_share_of_weeks"] = share(band == "Amber")
     out["red_precision_8w"] = share(y8[red])
     out["red_weeks_with_at_risk"] = share(rows["current_progression_status"][red] == "At Risk")
+    if "points_status" in rows and band is rows["risk_band"]:
+        # Red only because of the recorded status: below 80 without its points.
+        out["red_weeks_decided_by_status"] = share((rows["points_total"] - rows["points_status"])[red] < 80)
 
     ids = rows["apprentice_id"]
     end, withdrawal, onset = rows["week_end_date"], rows["withdrawal_date"], rows["decline_onset_date"]
@@ -149,6 +152,25 @@ def _band_metrics(rows: dict, band: np.ndarray, score: np.ndarray) -> dict:
     return out
 
 
+def oulad_like(rows: dict) -> dict:
+    """The same apprentice-weeks as a source like the Open University data would give them:
+    weekly activity (sessions) and assessments (quizzes) only; no coach contact, no
+    off-the-job plan, no recorded status (the daily mart's default, Active)."""
+    nan = np.full(len(rows["apprentice_id"]), np.nan)
+    out = dict(rows)
+    out["current_progression_status"] = np.full(len(nan), "Active", dtype=object)
+    for f in FACTORS:
+        if f.name.startswith("otj") or f.name == "feedback":
+            out[f.measure] = nan
+    # Without any contact the old measure was a clock: days since the start.
+    out["days_since_last_feedback"] = rows["days_since_start"]
+    return out
+
+
+def bands(score: np.ndarray) -> np.ndarray:
+    return np.where(score >= 80, "Red", np.where(score >= 50, "Amber", "Green"))
+
+
 def evaluate_seed(rows: dict, config: dict) -> dict:
     python = score_rows(config, rows)
     mismatches = int((python["points_total"] != rows["points_total"]).sum())
@@ -159,7 +181,10 @@ def evaluate_seed(rows: dict, config: dict) -> dict:
     status_band = np.where(rows["current_progression_status"] == "At Risk", "Red", "Green")
     attendance = np.where(np.isnan(rows["attendance_only"]), 1.0, rows["attendance_only"])
     previous = old_score(rows)
+    oulad = oulad_like(rows)
     return {
+        "auc_8w_oulad_like_score": auc(score_rows(config, oulad)["risk_score"].astype(float), y8),
+        "auc_8w_oulad_like_old_score": auc(old_score(oulad).astype(float), y8),
         "apprentice_weeks": len(y8),
         "apprentices": int(len(np.unique(rows["apprentice_id"]))),
         "withdrawers": int(len(np.unique(rows["apprentice_id"][~np.isnat(rows["withdrawal_date"])]))),
@@ -169,8 +194,7 @@ def evaluate_seed(rows: dict, config: dict) -> dict:
         "auc_8w_old_score": auc(previous.astype(float), y8),
         "score": _band_metrics(rows, rows["risk_band"], rows["risk_score"].astype(float)),
         "status_only": _band_metrics(rows, status_band, (status_band == "Red").astype(float)),
-        "old_score": _band_metrics(rows, np.where(previous >= 80, "Red", np.where(previous >= 50, "Amber", "Green")),
-                                   previous.astype(float)),
+        "old_score": _band_metrics(rows, bands(previous), previous.astype(float)),
     }
 
 
@@ -223,25 +247,34 @@ def report(results: dict) -> str:
         row("AUC 8 weeks", lambda r, n=name: r[n]["auc_8w"], lambda v: f"{v:.3f}")
         for k in KINDS:
             row(f"AUC 8 weeks, {k}", lambda r, n=name, k=k: r[n][f"auc_8w_{k}"], lambda v: f"{v:.3f}")
-        row("Red / Amber % of weeks", lambda r, n=name: (r[n]["red_share_of_weeks"], r[n]["amber_share_of_weeks"]),
+        row("Red / Amber % of weeks",
+            lambda r, n=name: (r[n]["red_share_of_weeks"], r[n]["amber_share_of_weeks"]),
             lambda v: f"{_pct(v[0])} / {_pct(v[1])}")
         row("Red precision 8 weeks %", lambda r, n=name: r[n]["red_precision_8w"])
         row("newly Red (weeks)", lambda r, n=name: r[n]["newly_red_weeks"], num)
         row("newly-Red precision 12 weeks %", lambda r, n=name: r[n]["newly_red_precision_12w"])
         row("Red weeks with At Risk %", lambda r, n=name: r[n]["red_weeks_with_at_risk"])
+        row("Red weeks Red only through status points %",
+            lambda r, n=name: r[n].get("red_weeks_decided_by_status"))
         row("declines flagged <= 3 weeks %", lambda r, n=name: r[n]["decline_caught_3w"])
         for k in ("gradual", "step"):
             row(f"  {k}", lambda r, n=name, k=k: r[n][f"decline_caught_3w_{k}"])
         for wb in (0, 2, 4, 8):
             for k in (*KINDS, "all"):
                 row(f"recall Red / Amber+ {wb} weeks before, {k} %",
-                    lambda r, n=name, wb=wb, k=k: (r[n][f"recall_red_{wb}w_{k}"], r[n][f"recall_flagged_{wb}w_{k}"]),
+                    lambda r, n=name, wb=wb, k=k: (r[n][f"recall_red_{wb}w_{k}"],
+                                                   r[n][f"recall_flagged_{wb}w_{k}"]),
                     lambda v: f"{_pct(v[0])} / {_pct(v[1])}")
-        row("FNR withdrawers (never Red in last 8 weeks) %", lambda r, n=name: r[n]["fnr_withdrawers_overall"])
+        row("FNR withdrawers (never Red in last 8 weeks) %",
+            lambda r, n=name: r[n]["fnr_withdrawers_overall"])
         row("max group FNR / overall", lambda r, n=name: r[n]["fnr_max_ratio"], lambda v: f"{v:.2f}")
     lines.append("-- comparisons")
     row("AUC 8 weeks, points_total (uncapped)", lambda r: r["auc_8w_points_total"], lambda v: f"{v:.3f}")
     row("AUC 8 weeks, attendance only", lambda r: r["auc_8w_attendance_only"], lambda v: f"{v:.3f}")
+    row("AUC 8 weeks, OULAD-like sources, score", lambda r: r["auc_8w_oulad_like_score"],
+        lambda v: f"{v:.3f}")
+    row("AUC 8 weeks, OULAD-like sources, old score", lambda r: r["auc_8w_oulad_like_old_score"],
+        lambda v: f"{v:.3f}")
     lines.append("-- FNR by group (score): fnr % (ratio; withdrawers)")
     for group in results[seeds[0]]["score"]["fnr_groups"]:
         row(group, lambda r, g=group: r["score"]["fnr_groups"].get(g),

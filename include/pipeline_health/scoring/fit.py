@@ -102,7 +102,9 @@ def choose_scale(rows: dict, coefficients: np.ndarray, labels: list, target: flo
 
 
 def _yaml_value(value) -> str:
-    return f'"{value}"' if isinstance(value, str) else (f"{value:g}" if isinstance(value, float) else str(value))
+    if isinstance(value, str):
+        return f'"{value}"'
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def render_var(factors: dict, header: list[str]) -> str:
@@ -184,8 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"intercept {intercept:.3f}; coefficients (log-odds per indicator):")
     for (name, candidate), beta in zip(labels, coefficients, strict=True):
         print(f"  {name:17s} {candidate!s:>8}  {beta:.3f}")
-    print(f"scale {scale:g} points per unit of log-odds; score 50 ~ p={1 / (1 + np.exp(-(intercept + 50 / scale))):.2f}, "
-          f"score 80 ~ p={1 / (1 + np.exp(-(intercept + 80 / scale))):.2f} (withdraw within 8 weeks)")
+    p50, p80 = (1 / (1 + np.exp(-(intercept + score / scale))) for score in (50, 80))
+    print(f"scale {scale:g} points per unit of log-odds; score 50 ~ p={p50:.2f}, score 80 ~ p={p80:.2f} "
+          "(withdraw within 8 weeks, before rounding and the cap)")
     print(f"tuning seed: AUC linear {linear_auc:.3f}, AUC score {score_auc:.3f}; newly-Red alerts {alerts}, "
           f"precision (12 weeks) {precision:.3f}")
     header = [

@@ -41,6 +41,8 @@ FACTORS: tuple[Factor, ...] = (
            "quiz_score_avg_last_30d (0-100). NULL = no attempt in 30 days."),
     Factor("quiz_drop", "quiz_change_vs_prior", BELOW, (-20, -10, -5),
            "quiz average of the last 4 weeks minus the 8 weeks before (points)."),
+    Factor("quiz_activity", "quiz_attempts_ratio_vs_prior", BELOW, (0.25, 0.5, 0.75),
+           "quiz attempts a week, last 4 weeks / the 8 weeks before. NULL = no earlier attempts."),
     Factor("otj", "otj_plan_attainment_last_30d", BELOW, (0.5, 0.7, 0.85),
            "otj_hours_last_30d / otj_hours_planned_last_30d. NULL = no plan."),
     Factor("otj_drop", "otj_ratio_vs_prior", BELOW, (0.5, 0.7, 0.85),

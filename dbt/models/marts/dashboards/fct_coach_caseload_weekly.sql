@@ -128,12 +128,13 @@ factor_rows as (
         ('missed_sessions', 4, "coalesce(concat(cast(sessions_missed_in_a_row as " ~ str ~ "), ' sessions missed in a row'), 'Missed sessions unknown')"),
         ('quiz', 5, "case when quiz_score_avg_last_30d is null then 'No quiz in 30 days' else concat('Quiz average ', " ~ (whole | replace('MEASURE', 'quiz_score_avg_last_30d')) ~ ", ' (30 days)') end"),
         ('quiz_drop', 6, "coalesce(concat('Quiz average ', " ~ (whole | replace('MEASURE', 'quiz_score_avg_last_4_weeks')) ~ ", ' in the last 4 weeks vs ', " ~ (whole | replace('MEASURE', 'quiz_score_avg_prior_8_weeks')) ~ ", ' before'), 'Quiz vs own baseline unknown')"),
-        ('otj', 7, "concat('Off-the-job hours ', coalesce(concat(" ~ (pct | replace('MEASURE', 'otj_plan_attainment_last_30d')) ~ ", ' of plan'), 'unknown'), ' (30 days)')"),
-        ('otj_drop', 8, "coalesce(concat('Off-the-job hours ', " ~ (pct | replace('MEASURE', 'otj_ratio_vs_prior')) ~ ", ' of usual (last 4 weeks vs 8 before)'), 'Off-the-job vs own baseline unknown')"),
-        ('otj_trend', 9, "coalesce(concat('Off-the-job trend ', " ~ (whole | replace('MEASURE', 'otj_trend_6_weeks * 100')) ~ ", '% of plan a week (6 weeks)'), 'Off-the-job trend unknown')"),
-        ('otj_gap', 10, "coalesce(concat(cast(weeks_without_otj_in_a_row as " ~ str ~ "), ' weeks in a row without off-the-job hours'), 'Off-the-job gap unknown')"),
-        ('feedback', 11, "coalesce(concat('Last coach contact ', cast(days_since_last_contact as " ~ str ~ "), ' days ago'), 'No coach contact recorded')"),
-        ('status', 12, "concat('Status ', coalesce(current_progression_status, 'unknown'))"),
+        ('quiz_activity', 7, "coalesce(concat('Quiz attempts ', " ~ (pct | replace('MEASURE', 'quiz_attempts_ratio_vs_prior')) ~ ", ' of usual (last 4 weeks vs 8 before)'), 'Quiz activity vs own baseline unknown')"),
+        ('otj', 8, "concat('Off-the-job hours ', coalesce(concat(" ~ (pct | replace('MEASURE', 'otj_plan_attainment_last_30d')) ~ ", ' of plan'), 'unknown'), ' (30 days)')"),
+        ('otj_drop', 9, "coalesce(concat('Off-the-job hours ', " ~ (pct | replace('MEASURE', 'otj_ratio_vs_prior')) ~ ", ' of usual (last 4 weeks vs 8 before)'), 'Off-the-job vs own baseline unknown')"),
+        ('otj_trend', 10, "coalesce(concat('Off-the-job trend ', " ~ (whole | replace('MEASURE', 'otj_trend_6_weeks * 100')) ~ ", '% of plan a week (6 weeks)'), 'Off-the-job trend unknown')"),
+        ('otj_gap', 11, "coalesce(concat(cast(weeks_without_otj_in_a_row as " ~ str ~ "), ' weeks in a row without off-the-job hours'), 'Off-the-job gap unknown')"),
+        ('feedback', 12, "coalesce(concat('Last coach contact ', cast(days_since_last_contact as " ~ str ~ "), ' days ago'), 'No coach contact recorded')"),
+        ('status', 13, "concat('Status ', coalesce(current_progression_status, 'unknown'))"),
     ] %}
     {%- for factor, rank, reason_text in factors %}
     select
@@ -214,6 +215,8 @@ final as (
         risk.sessions_missed_in_a_row,
         risk.points_quiz_drop,
         risk.quiz_change_vs_prior,
+        risk.points_quiz_activity,
+        risk.quiz_attempts_ratio_vs_prior,
         risk.points_otj_drop,
         risk.otj_ratio_vs_prior,
         risk.points_otj_trend,

@@ -139,6 +139,8 @@ rolling as (
         sum(quiz_score_total_last_7d) over last_4 as quiz_score_total_last_4_weeks,
         sum(quiz_attempts_last_7d) over prior_8 as quiz_attempts_prior_8_weeks,
         sum(quiz_score_total_last_7d) over prior_8 as quiz_score_total_prior_8_weeks,
+        count(*) over last_4 as weeks_last_4_weeks,
+        count(*) over prior_8 as weeks_prior_8_weeks,
         sum(otj_hours_last_7d) over last_4 as otj_hours_last_4_weeks,
         sum(otj_hours_planned_last_7d) over last_4 as otj_hours_planned_last_4_weeks,
         sum(otj_hours_last_7d) over prior_8 as otj_hours_prior_8_weeks,
@@ -233,6 +235,13 @@ measures as (
                     quiz_score_total_last_4_weeks / quiz_attempts_last_4_weeks
                     - quiz_score_total_prior_8_weeks / quiz_attempts_prior_8_weeks, 2)
         end as quiz_change_vs_prior,
+        {#- Attempts per week in learning, last 4 weeks vs the 8 before; NULL without earlier attempts. #}
+        case
+            when quiz_attempts_prior_8_weeks > 0
+                then round(
+                    (cast(quiz_attempts_last_4_weeks as {{ dbl }}) / weeks_last_4_weeks)
+                    / (cast(quiz_attempts_prior_8_weeks as {{ dbl }}) / weeks_prior_8_weeks), 4)
+        end as quiz_attempts_ratio_vs_prior,
         case
             when otj_hours_planned_last_4_weeks > 0
                 then round(otj_hours_last_4_weeks / otj_hours_planned_last_4_weeks, 4)
@@ -350,6 +359,8 @@ final as (
         with_previous.quiz_score_avg_prior_8_weeks,
         with_previous.quiz_change_vs_prior,
         with_previous.points_quiz_drop,
+        with_previous.quiz_attempts_ratio_vs_prior,
+        with_previous.points_quiz_activity,
         with_previous.otj_plan_attainment_last_4_weeks,
         with_previous.otj_plan_attainment_prior_8_weeks,
         with_previous.otj_ratio_vs_prior,

@@ -1,7 +1,8 @@
 """Minimal metrics for the risk-score evaluation (numpy only).
 
-Kept small on purpose: pipeline_health.validity.metrics (AUC, recall, precision; being
-written elsewhere) is meant to be the shared home; switch to it once it exists.
+pipeline_health.validity.metrics (AUC with a cluster bootstrap, rates; written on the main
+branch while this branch was in progress) is the shared home: its AUC is used when the
+package has it, and this minimal Mann-Whitney AUC (same definition, ties = 1/2) otherwise.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def auc(scores: np.ndarray, positive: np.ndarray) -> float:
+def _auc(scores: np.ndarray, positive: np.ndarray) -> float:
     """Area under the ROC curve (Mann-Whitney, ties counted half); NaN without both classes."""
     scores = np.asarray(scores, dtype=np.float64)
     positive = np.asarray(positive, dtype=bool)
@@ -32,3 +33,16 @@ def share(mask: np.ndarray) -> float:
     """Mean of a boolean array; NaN when empty."""
     mask = np.asarray(mask, dtype=bool)
     return float(mask.mean()) if mask.size else float("nan")
+
+
+try:  # the shared implementation, once this branch has it
+    from pipeline_health.validity.metrics import auc as _shared_auc
+except ImportError:  # pragma: no cover - depends on the branch
+    _shared_auc = None
+
+
+def auc(scores: np.ndarray, positive: np.ndarray) -> float:
+    """Area under the ROC curve (Mann-Whitney, ties count 1/2); NaN without both classes."""
+    if _shared_auc is not None:
+        return _shared_auc(scores, positive)
+    return _auc(scores, positive)

@@ -38,6 +38,15 @@ def apprentice(**kw) -> RedApprentice:
         points_feedback=0,
         points_status=10,
         points_otj=5,
+        days_since_last_contact=1,
+        attendance_rate_last_4_weeks=0.375,
+        attendance_rate_prior_8_weeks=0.875,
+        attendance_change_vs_prior=-0.5,
+        attendance_trend_6_weeks=-0.125,
+        sessions_missed_in_a_row=3,
+        points_attendance_drop=5,
+        points_attendance_trend=3,
+        points_missed_sessions=7,
     )
     return replace(base, **kw)
 
@@ -55,11 +64,19 @@ def roundtrip(msg):
 def test_factor_sentences_show_the_value_behind_the_points() -> None:
     got = [f.sentence() for f in factors(apprentice())]
     assert got == [
-        "Attendance 42% over last 30 days \u2192 25 pts",
-        "Quiz average 61.2/100 over last 30 days \u2192 5 pts",
-        "Last coach feedback 1 day ago \u2192 0 pts",
         "Status Delayed \u2192 10 pts",
+        "Attendance 42% over last 30 days \u2192 25 pts",
+        "Attendance vs own baseline 38% in the last 4 weeks vs 88% in the 8 weeks before \u2192 5 pts",
+        "Attendance trend -12.5 percentage points a week over the last 6 weeks \u2192 3 pts",
+        "Missed sessions 3 sessions missed in a row \u2192 7 pts",
+        "Quiz average 61.2/100 over last 30 days \u2192 5 pts",
+        "Quiz average vs own baseline not measured (no earlier weeks to compare with) \u2192 0 pts",
+        "Quiz activity vs own baseline not measured (no quiz attempts in the 8 weeks before) \u2192 0 pts",
         "Off-the-job training 12 h over last 30 days \u2192 5 pts",
+        "Off-the-job vs own baseline not measured (no earlier weeks to compare with) \u2192 0 pts",
+        "Off-the-job trend not measured (fewer than 3 weeks with data in the last 6) \u2192 0 pts",
+        "Off-the-job gap not measured (no off-the-job plan) \u2192 0 pts",
+        "Last coach feedback 1 day ago \u2192 0 pts",
     ]
 
 
@@ -68,6 +85,10 @@ def test_missing_metrics_are_said_in_words_not_shown_as_none() -> None:
         attendance_rate_last_30d=None,
         quiz_score_avg_last_30d=None,
         days_since_last_feedback=None,
+        days_since_last_contact=None,
+        sessions_missed_in_a_row=None,
+        attendance_change_vs_prior=None,
+        attendance_trend_6_weeks=None,
         otj_hours_last_30d=None,
         current_progression_status=None,
     )

@@ -272,11 +272,16 @@ def test_replaying_weeks_in_order_gives_the_live_history(live: Live, replay: War
 
 
 # ----------------------------------------------------------------------------- (d)
+# Every factor of the risk mart (dbt macro risk_factor_measures); points_total is their sum.
+RISK_FACTORS = ("status", "attendance", "attendance_drop", "attendance_trend", "missed_sessions", "quiz",
+                "quiz_drop", "quiz_activity", "otj", "otj_drop", "otj_trend", "otj_gap", "feedback")
+
+
 def test_risk_mart_grain_bands_and_newly_red(live: Live) -> None:
     wh = live.warehouse
     rows = wh.query(
         f"select apprentice_id, week_start_date, risk_score, risk_band, is_newly_red, previous_risk_band, "
-        f"points_attendance + points_quiz + points_feedback + points_status + points_otj, points_total "
+        f"{' + '.join(f'points_{factor}' for factor in RISK_FACTORS)}, points_total "
         f"from {RISK} order by apprentice_id, week_start_date")
     keys = Counter((r[0], r[1]) for r in rows)
     assert keys and max(keys.values()) == 1, "more than one row per apprentice per week"

@@ -14,8 +14,31 @@
     risk_band: Red >= red_min_score, Amber >= amber_min_score, else Green.
 -#}
 
+{#-
+    The risk mart's factors, in display order: factor -> the measure column it scores (a
+    column of fct_apprentice_risk_weekly). Each factor has a points_<factor> column there.
+-#}
+{% macro risk_factor_measures() -%}
+    {{ return({
+        'status': 'current_progression_status',
+        'attendance': 'attendance_rate_last_30d',
+        'attendance_drop': 'attendance_change_vs_prior',
+        'attendance_trend': 'attendance_trend_6_weeks',
+        'missed_sessions': 'sessions_missed_in_a_row',
+        'quiz': 'quiz_score_avg_last_30d',
+        'quiz_drop': 'quiz_change_vs_prior',
+        'quiz_activity': 'quiz_attempts_ratio_vs_prior',
+        'otj': 'otj_plan_attainment_last_30d',
+        'otj_drop': 'otj_ratio_vs_prior',
+        'otj_trend': 'otj_trend_6_weeks',
+        'otj_gap': 'weeks_without_otj_in_a_row',
+        'feedback': 'days_since_last_contact',
+    }) }}
+{%- endmacro %}
+
+
 {% macro risk_scoring_config() -%}
-    {%- set factors = ['attendance', 'quiz', 'feedback', 'status', 'otj'] -%}
+    {%- set factors = pipeline_health.risk_factor_measures().keys() | list -%}
     {%- set cfg = var('risk_scoring', none) -%}
     {%- if cfg is none or cfg is not mapping -%}
         {{ exceptions.raise_compiler_error("var risk_scoring is missing or not a mapping (see dbt_project.yml)") }}

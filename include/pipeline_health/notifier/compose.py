@@ -39,20 +39,44 @@ def _num(value: float) -> str:
     return f"{value:.1f}".removesuffix(".0")
 
 
+def _percent(value: float) -> str:
+    return f"{round(value * 100)}%"
+
+
+def _change(value: float | None, recent: float | None, prior: float | None, fmt) -> str:
+    if value is None:
+        return "not measured (no earlier weeks to compare with)"
+    return f"{fmt(recent)} in the last 4 weeks vs {fmt(prior)} in the 8 weeks before"
+
+
+def _trend(value: float | None, per_week: str) -> str:
+    if value is None:
+        return "not measured (fewer than 3 weeks with data in the last 6)"
+    return f"{'+' if value > 0 else ''}{value * 100:.1f} {per_week} a week over the last 6 weeks"
+
+
 def factors(a: RedApprentice) -> tuple[Factor, ...]:
-    """The five risk factors in a fixed order, each with the value that earned its points."""
+    """Every risk factor, in a fixed order, each with the value that earned its points.
+
+    A factor whose source does not exist for the apprentice is said to be unknown and
+    earns no points (never counted as risk)."""
     if a.attendance_rate_last_30d is None:
         attendance = "not measured (no sessions in the last 30 days)"
     else:
-        attendance = f"{round(a.attendance_rate_last_30d * 100)}% over last 30 days"
+        attendance = f"{_percent(a.attendance_rate_last_30d)} over last 30 days"
+    if a.sessions_missed_in_a_row is None:
+        missed = "not measured (no sessions in the last 12 weeks)"
+    else:
+        n = a.sessions_missed_in_a_row
+        missed = f"{n} session{'' if n == 1 else 's'} missed in a row"
     if a.quiz_score_avg_last_30d is None:
         quiz = "not measured (no quiz attempts in the last 30 days)"
     else:
         quiz = f"{_num(a.quiz_score_avg_last_30d)}/100 over last 30 days"
-    if a.days_since_last_feedback is None:
-        feedback = "none recorded"
+    if a.days_since_last_contact is None:
+        feedback = "none recorded (unknown, no points)"
     else:
-        days = a.days_since_last_feedback
+        days = a.days_since_last_contact
         feedback = f"{days} day{'' if days == 1 else 's'} ago"
     if a.otj_hours_last_30d is None:
         otj = "none logged in the last 30 days"
@@ -63,12 +87,38 @@ def factors(a: RedApprentice) -> tuple[Factor, ...]:
             f"{_num(a.otj_hours_last_30d)} h of {_num(a.otj_hours_planned_last_30d)} h"
             " planned over last 30 days"
         )
+    if a.quiz_attempts_ratio_vs_prior is None:
+        quiz_activity = "not measured (no quiz attempts in the 8 weeks before)"
+    else:
+        ratio = _percent(a.quiz_attempts_ratio_vs_prior)
+        quiz_activity = f"{ratio} of the usual attempts a week (last 4 weeks)"
+    if a.weeks_without_otj_in_a_row is None:
+        otj_gap = "not measured (no off-the-job plan)"
+    else:
+        n = a.weeks_without_otj_in_a_row
+        otj_gap = f"{n} week{'' if n == 1 else 's'} in a row with no hours logged"
     return (
-        Factor("Attendance", attendance, a.points_attendance),
-        Factor("Quiz average", quiz, a.points_quiz),
-        Factor("Last coach feedback", feedback, a.points_feedback),
         Factor("Status", a.current_progression_status or "unknown", a.points_status),
+        Factor("Attendance", attendance, a.points_attendance),
+        Factor("Attendance vs own baseline",
+               _change(a.attendance_change_vs_prior, a.attendance_rate_last_4_weeks,
+                       a.attendance_rate_prior_8_weeks, _percent), a.points_attendance_drop),
+        Factor("Attendance trend", _trend(a.attendance_trend_6_weeks, "percentage points"),
+               a.points_attendance_trend),
+        Factor("Missed sessions", missed, a.points_missed_sessions),
+        Factor("Quiz average", quiz, a.points_quiz),
+        Factor("Quiz average vs own baseline",
+               _change(a.quiz_change_vs_prior, a.quiz_score_avg_last_4_weeks,
+                       a.quiz_score_avg_prior_8_weeks, lambda v: f"{_num(v)}/100"), a.points_quiz_drop),
+        Factor("Quiz activity vs own baseline", quiz_activity, a.points_quiz_activity),
         Factor("Off-the-job training", otj, a.points_otj),
+        Factor("Off-the-job vs own baseline",
+               _change(a.otj_ratio_vs_prior, a.otj_plan_attainment_last_4_weeks,
+                       a.otj_plan_attainment_prior_8_weeks, lambda v: f"{_percent(v)} of plan"),
+               a.points_otj_drop),
+        Factor("Off-the-job trend", _trend(a.otj_trend_6_weeks, "% of plan"), a.points_otj_trend),
+        Factor("Off-the-job gap", otj_gap, a.points_otj_gap),
+        Factor("Last coach feedback", feedback, a.points_feedback),
     )
 
 
@@ -133,11 +183,7 @@ _HEADERS = (
     "Programme / cohort",
     "Status",
     "Risk score",
-    "Attendance",
-    "Quiz average",
-    "Last coach feedback",
-    "Status points",
-    "Off-the-job training",
+    "Factors (every factor, its measure and points)",
 )
 _CELL = 'style="border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top"'
 
@@ -154,9 +200,9 @@ def render_html(alert: CoachAlert, week_start: date, link: str) -> str:
             e(a.current_progression_status or "unknown"),
             f"<strong>{a.risk_score}</strong>/100",
         ]
-        for f in factors(a):
-            # Same sentence as the text part, so both parts carry the same facts.
-            cells.append(e(f.sentence()))
+        # Same sentences as the text part, so both parts carry the same facts.
+        items = "".join(f"<li>{e(f.sentence())}</li>" for f in factors(a))
+        cells.append(f'<ul style="margin:0;padding-left:16px">{items}</ul>')
         rows.append("<tr>" + "".join(f"<td {_CELL}>{c}</td>" for c in cells) + "</tr>")
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

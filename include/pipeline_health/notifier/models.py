@@ -35,6 +35,30 @@ MART_COLUMNS: tuple[str, ...] = (
     "points_feedback",
     "points_status",
     "points_otj",
+    # Signals against the apprentice's own earlier weeks, trends and streaks.
+    "days_since_last_contact",
+    "attendance_rate_last_4_weeks",
+    "attendance_rate_prior_8_weeks",
+    "attendance_change_vs_prior",
+    "attendance_trend_6_weeks",
+    "sessions_missed_in_a_row",
+    "quiz_score_avg_last_4_weeks",
+    "quiz_score_avg_prior_8_weeks",
+    "quiz_change_vs_prior",
+    "quiz_attempts_ratio_vs_prior",
+    "otj_plan_attainment_last_4_weeks",
+    "otj_plan_attainment_prior_8_weeks",
+    "otj_ratio_vs_prior",
+    "otj_trend_6_weeks",
+    "weeks_without_otj_in_a_row",
+    "points_attendance_drop",
+    "points_attendance_trend",
+    "points_missed_sessions",
+    "points_quiz_drop",
+    "points_quiz_activity",
+    "points_otj_drop",
+    "points_otj_trend",
+    "points_otj_gap",
 )
 
 UNKNOWN_COACH_ID = "unknown"
@@ -71,6 +95,45 @@ class RedApprentice:
     points_feedback: int
     points_status: int
     points_otj: int
+    # NULL (None) = unknown: the source does not exist for the apprentice; such a
+    # factor earns no points.
+    days_since_last_contact: int | None = None
+    attendance_rate_last_4_weeks: float | None = None
+    attendance_rate_prior_8_weeks: float | None = None
+    attendance_change_vs_prior: float | None = None
+    attendance_trend_6_weeks: float | None = None
+    sessions_missed_in_a_row: int | None = None
+    quiz_score_avg_last_4_weeks: float | None = None
+    quiz_score_avg_prior_8_weeks: float | None = None
+    quiz_change_vs_prior: float | None = None
+    quiz_attempts_ratio_vs_prior: float | None = None
+    otj_plan_attainment_last_4_weeks: float | None = None
+    otj_plan_attainment_prior_8_weeks: float | None = None
+    otj_ratio_vs_prior: float | None = None
+    otj_trend_6_weeks: float | None = None
+    weeks_without_otj_in_a_row: int | None = None
+    points_attendance_drop: int = 0
+    points_attendance_trend: int = 0
+    points_missed_sessions: int = 0
+    points_quiz_drop: int = 0
+    points_quiz_activity: int = 0
+    points_otj_drop: int = 0
+    points_otj_trend: int = 0
+    points_otj_gap: int = 0
+
+
+_OPTIONAL_FLOATS = (
+    "attendance_rate_last_4_weeks", "attendance_rate_prior_8_weeks", "attendance_change_vs_prior",
+    "attendance_trend_6_weeks", "quiz_score_avg_last_4_weeks", "quiz_score_avg_prior_8_weeks",
+    "quiz_change_vs_prior", "quiz_attempts_ratio_vs_prior", "otj_plan_attainment_last_4_weeks",
+    "otj_plan_attainment_prior_8_weeks",
+    "otj_ratio_vs_prior", "otj_trend_6_weeks",
+)
+_OPTIONAL_INTS = ("days_since_last_contact", "sessions_missed_in_a_row", "weeks_without_otj_in_a_row")
+_EXTRA_POINTS = (
+    "points_attendance_drop", "points_attendance_trend", "points_missed_sessions", "points_quiz_drop",
+    "points_quiz_activity", "points_otj_drop", "points_otj_trend", "points_otj_gap",
+)
 
 
 @dataclass(frozen=True)
@@ -153,6 +216,9 @@ def group_by_coach(rows: Iterable[Mapping[str, Any]]) -> list[CoachAlert]:
             points_feedback=_points(row["points_feedback"]),
             points_status=_points(row["points_status"]),
             points_otj=_points(row["points_otj"]),
+            **{c: _opt_float(row[c]) for c in _OPTIONAL_FLOATS},
+            **{c: _opt_int(row[c]) for c in _OPTIONAL_INTS},
+            **{c: _points(row[c]) for c in _EXTRA_POINTS},
         )
         # One row per apprentice per week is the mart's grain; keep the first if it slips.
         apprentices.setdefault(coach_id, {}).setdefault(apprentice.apprentice_id, apprentice)

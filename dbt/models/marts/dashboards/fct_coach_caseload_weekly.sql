@@ -117,13 +117,24 @@ factor_rows as (
 
     {%- set int = pipeline_health.type_integer() -%}
     {%- set str = pipeline_health.type_string() -%}
-    {#- (factor, tie-break rank, reason text without the points) -#}
+    {#- Whole percent / whole number of a measure, as text. -#}
+    {%- set pct = "concat(cast(cast(round(MEASURE * 100) as " ~ int ~ ") as " ~ str ~ "), '%')" -%}
+    {%- set whole = "cast(cast(round(MEASURE) as " ~ int ~ ") as " ~ str ~ ")" -%}
+    {#- (factor, tie-break rank: engagement first, the recorded status last; reason text without the points) -#}
     {%- set factors = [
-        ('attendance', 1, "concat('Attendance ', coalesce(concat(cast(cast(round(attendance_rate_last_30d * 100) as " ~ int ~ ") as " ~ str ~ "), '%'), 'unknown'), ' (30 days)')"),
-        ('quiz', 2, "case when quiz_score_avg_last_30d is null then 'No quiz in 30 days' else concat('Quiz average ', cast(cast(round(quiz_score_avg_last_30d) as " ~ int ~ ") as " ~ str ~ "), ' (30 days)') end"),
-        ('otj', 3, "concat('Off-the-job hours ', coalesce(concat(cast(cast(round(otj_plan_attainment_last_30d * 100) as " ~ int ~ ") as " ~ str ~ "), '% of plan'), 'unknown'), ' (30 days)')"),
-        ('feedback', 4, "coalesce(concat('Last coach contact ', cast(days_since_last_feedback as " ~ str ~ "), ' days ago'), 'No coach contact recorded')"),
-        ('status', 5, "concat('Status ', coalesce(current_progression_status, 'unknown'))"),
+        ('attendance', 1, "concat('Attendance ', coalesce(" ~ (pct | replace('MEASURE', 'attendance_rate_last_30d')) ~ ", 'unknown'), ' (30 days)')"),
+        ('attendance_drop', 2, "coalesce(concat('Attendance ', " ~ (pct | replace('MEASURE', 'attendance_rate_last_4_weeks')) ~ ", ' in the last 4 weeks vs ', " ~ (pct | replace('MEASURE', 'attendance_rate_prior_8_weeks')) ~ ", ' before'), 'Attendance vs own baseline unknown')"),
+        ('attendance_trend', 3, "coalesce(concat('Attendance trend ', " ~ (whole | replace('MEASURE', 'attendance_trend_6_weeks * 100')) ~ ", ' points a week (6 weeks)'), 'Attendance trend unknown')"),
+        ('missed_sessions', 4, "coalesce(concat(cast(sessions_missed_in_a_row as " ~ str ~ "), ' sessions missed in a row'), 'Missed sessions unknown')"),
+        ('quiz', 5, "case when quiz_score_avg_last_30d is null then 'No quiz in 30 days' else concat('Quiz average ', " ~ (whole | replace('MEASURE', 'quiz_score_avg_last_30d')) ~ ", ' (30 days)') end"),
+        ('quiz_drop', 6, "coalesce(concat('Quiz average ', " ~ (whole | replace('MEASURE', 'quiz_score_avg_last_4_weeks')) ~ ", ' in the last 4 weeks vs ', " ~ (whole | replace('MEASURE', 'quiz_score_avg_prior_8_weeks')) ~ ", ' before'), 'Quiz vs own baseline unknown')"),
+        ('quiz_activity', 7, "coalesce(concat('Quiz attempts ', " ~ (pct | replace('MEASURE', 'quiz_attempts_ratio_vs_prior')) ~ ", ' of usual (last 4 weeks vs 8 before)'), 'Quiz activity vs own baseline unknown')"),
+        ('otj', 8, "concat('Off-the-job hours ', coalesce(concat(" ~ (pct | replace('MEASURE', 'otj_plan_attainment_last_30d')) ~ ", ' of plan'), 'unknown'), ' (30 days)')"),
+        ('otj_drop', 9, "coalesce(concat('Off-the-job hours ', " ~ (pct | replace('MEASURE', 'otj_ratio_vs_prior')) ~ ", ' of usual (last 4 weeks vs 8 before)'), 'Off-the-job vs own baseline unknown')"),
+        ('otj_trend', 10, "coalesce(concat('Off-the-job trend ', " ~ (whole | replace('MEASURE', 'otj_trend_6_weeks * 100')) ~ ", '% of plan a week (6 weeks)'), 'Off-the-job trend unknown')"),
+        ('otj_gap', 11, "coalesce(concat(cast(weeks_without_otj_in_a_row as " ~ str ~ "), ' weeks in a row without off-the-job hours'), 'Off-the-job gap unknown')"),
+        ('feedback', 12, "coalesce(concat('Last coach contact ', cast(days_since_last_contact as " ~ str ~ "), ' days ago'), 'No coach contact recorded')"),
+        ('status', 13, "concat('Status ', coalesce(current_progression_status, 'unknown'))"),
     ] %}
     {%- for factor, rank, reason_text in factors %}
     select
@@ -195,6 +206,23 @@ final as (
         risk.points_status,
         risk.points_otj,
         risk.otj_plan_attainment_last_30d,
+        risk.days_since_last_contact,
+        risk.points_attendance_drop,
+        risk.attendance_change_vs_prior,
+        risk.points_attendance_trend,
+        risk.attendance_trend_6_weeks,
+        risk.points_missed_sessions,
+        risk.sessions_missed_in_a_row,
+        risk.points_quiz_drop,
+        risk.quiz_change_vs_prior,
+        risk.points_quiz_activity,
+        risk.quiz_attempts_ratio_vs_prior,
+        risk.points_otj_drop,
+        risk.otj_ratio_vs_prior,
+        risk.points_otj_trend,
+        risk.otj_trend_6_weeks,
+        risk.points_otj_gap,
+        risk.weeks_without_otj_in_a_row,
         top_factor.top_risk_factor,
         coalesce(reasons.risk_reasons, '') as risk_reasons,
         daily.last_contact_date,

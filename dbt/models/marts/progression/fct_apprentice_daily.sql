@@ -22,6 +22,8 @@
 {%- set state_source = pipeline_health.daily_state_source() -%}
 {%- set day_before_window = window.start - modules.datetime.timedelta(days=1) -%}
 {%- set last_load_date = window.end + modules.datetime.timedelta(days=lookback) -%}
+{#- First day of the 7 days to as_of_date (the _last_7d counts, inside the 30-day windows). -#}
+{%- set first_of_7_days = pipeline_health.add_days('in_learning.as_of_date', -6) -%}
 
 {%- if state_source == 'carry' -%}
     {%- set fact_filter = "load_date between " ~ pipeline_health.date_literal(window.start - modules.datetime.timedelta(days=29))
@@ -247,7 +249,10 @@ session_window as (
         in_learning.apprentice_id,
         in_learning.as_of_date,
         count(*) as sessions_scheduled,
-        count(case when sessions.is_attended then 1 end) as sessions_attended
+        count(case when sessions.is_attended then 1 end) as sessions_attended,
+        count(case when sessions.event_date >= {{ first_of_7_days }} then 1 end) as sessions_scheduled_7d,
+        count(case when sessions.event_date >= {{ first_of_7_days }} and sessions.is_attended then 1 end)
+            as sessions_attended_7d
     from in_learning
     inner join sessions
         on in_learning.apprentice_id = sessions.apprentice_id
@@ -264,7 +269,9 @@ quiz_window as (
         in_learning.apprentice_id,
         in_learning.as_of_date,
         count(*) as quiz_attempts,
-        avg(quiz_attempts.score) as quiz_score_avg
+        avg(quiz_attempts.score) as quiz_score_avg,
+        count(case when quiz_attempts.event_date >= {{ first_of_7_days }} then 1 end) as quiz_attempts_7d,
+        sum(case when quiz_attempts.event_date >= {{ first_of_7_days }} then quiz_attempts.score end) as quiz_score_total_7d
     from in_learning
     inner join quiz_attempts
         on in_learning.apprentice_id = quiz_attempts.apprentice_id
@@ -281,7 +288,8 @@ otj_window as (
         in_learning.apprentice_id,
         in_learning.as_of_date,
         count(*) as otj_logs,
-        sum(otj_logs.otj_hours) as otj_hours
+        sum(otj_logs.otj_hours) as otj_hours,
+        sum(case when otj_logs.event_date >= {{ first_of_7_days }} then otj_logs.otj_hours end) as otj_hours_7d
     from in_learning
     inner join otj_logs
         on in_learning.apprentice_id = otj_logs.apprentice_id
@@ -360,15 +368,24 @@ joined as (
         last_contact.last_contact_date,
         coalesce(session_window.sessions_scheduled, 0) as sessions_scheduled,
         coalesce(session_window.sessions_attended, 0) as sessions_attended,
+        coalesce(session_window.sessions_scheduled_7d, 0) as sessions_scheduled_7d,
+        coalesce(session_window.sessions_attended_7d, 0) as sessions_attended_7d,
         coalesce(quiz_window.quiz_attempts, 0) as quiz_attempts,
         quiz_window.quiz_score_avg,
+        coalesce(quiz_window.quiz_attempts_7d, 0) as quiz_attempts_7d,
+        quiz_window.quiz_score_total_7d,
         coalesce(otj_window.otj_logs, 0) as otj_logs,
         coalesce(otj_window.otj_hours, 0) as otj_hours,
+        coalesce(otj_window.otj_hours_7d, 0) as otj_hours_7d,
         programmes.otj_hours_per_week,
         {{ pipeline_health.days_between(
             'case when in_learning.start_date > ' ~ pipeline_health.add_days('in_learning.as_of_date', -29)
             ~ ' then in_learning.start_date else ' ~ pipeline_health.add_days('in_learning.as_of_date', -29) ~ ' end',
-            'in_learning.as_of_date') }} + 1 as days_in_learning_last_30d
+            'in_learning.as_of_date') }} + 1 as days_in_learning_last_30d,
+        {{ pipeline_health.days_between(
+            'case when in_learning.start_date > ' ~ pipeline_health.add_days('in_learning.as_of_date', -6)
+            ~ ' then in_learning.start_date else ' ~ pipeline_health.add_days('in_learning.as_of_date', -6) ~ ' end',
+            'in_learning.as_of_date') }} + 1 as days_in_learning_last_7d
     from in_learning
     left join latest_status
         on in_learning.apprentice_id = latest_status.apprentice_id
@@ -453,7 +470,15 @@ final as (
             when otj_hours_per_week * days_in_learning_last_30d / 7.0 > otj_hours
                 then round(otj_hours_per_week * days_in_learning_last_30d / 7.0 - otj_hours, 2)
             else 0
-        end as otj_hours_behind_plan
+        end as otj_hours_behind_plan,
+
+        {#- The same counts over the last 7 days (on a Sunday: its ISO week), for the weekly risk mart. #}
+        sessions_scheduled_7d as sessions_scheduled_last_7d,
+        sessions_attended_7d as sessions_attended_last_7d,
+        quiz_attempts_7d as quiz_attempts_last_7d,
+        quiz_score_total_7d as quiz_score_total_last_7d,
+        round(otj_hours_7d, 2) as otj_hours_last_7d,
+        round(otj_hours_per_week * days_in_learning_last_7d / 7.0, 2) as otj_hours_planned_last_7d
     from evidenced
     where has_status_history or has_activity_last_30d
 

@@ -514,9 +514,10 @@ def test_every_received_message_is_valid_alternative_mime_with_escaped_html(
         "Off-the-job training 10.5 h of 25.7 h planned over last 30 days \u2192 10 pts",
     ):
         assert sentence in text and sentence in html
-    link = "http://localhost:8080/pipeline-health?coach=C001&week=2026-11-16"
+    # The Pipeline Health page inside the Airflow UI, on this coach and week.
+    link = "http://localhost:8080/plugin/pipeline-health/pipeline-health/?coach=C001&week=2026-11-16"
     assert link in text
-    assert 'href="http://localhost:8080/pipeline-health?coach=C001&amp;week=2026-11-16"' in html
+    assert f'href="{link.replace("&", "&amp;")}"' in html
 
     tom = next(m.message for m in sink.received if m.rcpt_tos[0].startswith("tom"))
     assert tom["Subject"] == "1 apprentice newly Red this week (w/c 2026-11-16)"

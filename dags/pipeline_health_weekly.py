@@ -53,7 +53,7 @@ with DAG(
 ) as dag:
     wait_for_daily_loads = PythonSensor(
         task_id="wait_for_daily_loads",
-        python_callable=weekly_tasks.daily_loads_complete,
+        python_callable=weekly_tasks.poke_daily_loads,
         op_kwargs={"week_start": "{{ data_interval_start | ds }}"},
         mode="reschedule",
         poke_interval=600,

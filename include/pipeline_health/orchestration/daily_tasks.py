@@ -10,6 +10,7 @@ from typing import Any
 from pipeline_health.config import Settings, SimulationConfig
 from pipeline_health.ingest import days_between, ingest_days
 from pipeline_health.loaders import make_loader
+from pipeline_health.orchestration.preflight import check_ready, fail_fast
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +34,12 @@ def simulation_config_from_params(params: dict[str, Any] | None) -> SimulationCo
     return dataclasses.replace(config, **overrides)
 
 
+@fail_fast
 def simulate_and_load(data_interval_start: datetime, data_interval_end: datetime,
                       params: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Simulate the interval's day(s) and replace their raw partitions."""
-    settings = Settings.from_env()
+    """Check the settings, manifest and warehouse, then simulate the interval's day(s) and
+    replace their raw partitions."""
+    settings = check_ready()
     config = simulation_config_from_params(params)
     days = interval_days(data_interval_start, data_interval_end)
     summary = ingest_days(make_loader(settings), config, days)
@@ -48,6 +51,7 @@ def simulate_and_load(data_interval_start: datetime, data_interval_end: datetime
     return result
 
 
+@fail_fast
 def record_and_summarise(data_interval_start: datetime, data_interval_end: datetime,
                          run_id: str) -> dict[str, Any]:
     """Mark the interval's days complete (the weekly DAG waits for this), then summarise

@@ -40,7 +40,7 @@ def daily_loads_complete(week_start: date | str, ledger: RunLedger | None = None
         log.warning(
             "week %s is not complete: no successful daily run for %s. Waiting; if they do not "
             "arrive, run: airflow backfill create --dag-id pipeline_health_daily "
-            "--from-date %s --to-date %s", week_start, ", ".join(map(str, missing)),
+            "--from-date %s --to-date %s --max-active-runs 1", week_start, ", ".join(map(str, missing)),
             missing[0], missing[-1])
         return False
     log.info("all seven daily runs of the week starting %s are in", week_start)
@@ -78,7 +78,8 @@ def check_snapshot_order(week_start: date, ledger: RunLedger | None = None) -> s
     raise AirflowFailException(
         f"refusing to snapshot week {week_start}: weeks {first_missing} .. {last_missing} have not "
         f"been snapshotted yet. Run them first, in order: airflow backfill create --dag-id "
-        f"pipeline_health_weekly --from-date {first_missing} --to-date {last_missing}")
+        f"pipeline_health_weekly --from-date {first_missing} --to-date {last_missing} "
+        f"--max-active-runs 1")
 
 
 @fail_fast

@@ -9,18 +9,26 @@ starts just after midnight UTC. Every task is idempotent for its day: clearing a
 re-running a run, or a backfill over any range, leaves the same warehouse.
 
 **When it fails**
-* `simulate_and_load_raw` — read the task log: a configuration error names the
-  setting (`PIPELINE_HEALTH_*`); "locked by another process" means another writer holds
-  the DuckDB file (a manual dbt run?) — wait, then clear the task.
-* `dbt_daily.*` — each task builds one model and runs its tests. A failing test names
-  the model; bad raw rows do **not** fail the run, they go to `stg_rejected_rows`
-  with a reason (see the run summary).
+* `simulate_and_load_raw` — checks the settings, the dbt manifest and the warehouse file
+  first. A configuration error (names the `PIPELINE_HEALTH_*` setting), a corrupted or
+  unreadable warehouse file, or a missing manifest fails the task **at once, without
+  retries**: fix it, then clear the task. "locked by another process" means another
+  writer holds the DuckDB file (a manual dbt run?): that is retried; if the retries run
+  out, wait for the writer, then clear the task.
+* `dbt_daily.*` — each task builds one model; the tests run after all models. A failing
+  test names the model; bad raw rows do **not** fail the run, they go to
+  `stg_rejected_rows` with a reason (see the run summary).
 * `publish_dashboard` — copies the tables of the Pipeline Health page into its read-only
   file; a failure leaves the page on the previous run's data. Clear it to retry.
-* Retries: 2, with exponential back-off.
+* Retries: 2, with exponential back-off (transient faults only).
 
-**Backfill** (on-call): `airflow backfill create --dag-id pipeline_health_daily
---from-date 2026-11-01 --to-date 2026-11-07` (runs in date order, one at a time).
+**Backfill** (on-call), with the DAG unpaused (a paused DAG's backfill runs wait, queued):
+`airflow backfill create --dag-id pipeline_health_daily --from-date 2026-11-01
+--to-date 2026-11-07 --max-active-runs 1`. Dates are the first and last day, inclusive.
+With `--max-active-runs 1` the scheduler runs one day at a time, oldest first; without
+it Airflow starts up to 10 backfill runs at once (the DAG's `max_active_runs` does not
+apply to backfills). Days that already have a run are skipped; add
+`--reprocess-behavior completed` to re-run them (`failed`: only the failed ones).
 
 **Params:** `population` and `malformed_rate` override the simulator's settings for a
 manual run (use the same values for every day you compare).

@@ -13,14 +13,22 @@ mart (Red ≥ 80, Amber 50–79, Green < 50) and emails each coach about their
 * Re-running a week adds no snapshot versions and sends no second email (the
   sent-alerts log `ops.sent_coach_alerts` is written as each email is accepted).
 
+**Backfill / replay** weeks in order, one at a time (Monday dates, inclusive; the DAG
+unpaused): `airflow backfill create --dag-id pipeline_health_weekly --from-date
+2026-11-02 --to-date 2026-11-16 --max-active-runs 1`.
+
 **When it fails**
 * `wait_for_daily_loads` timed out — its log lists the missing days and the
   `airflow backfill create` command for the daily DAG; run it, then clear this task.
+  It also checks the settings, the dbt manifest and the warehouse file on each poke: a
+  bad setting, a corrupted warehouse or a missing manifest fails it at once, not retried.
 * `check_snapshot_order` — read the message: run the missing weeks in order first.
 * `dbt_weekly.*` — a model or its tests failed; fix and clear (the snapshot is safe
   to re-run for the same week).
-* `notify_coaches` — a mail server problem; retries send only the coaches not yet
-  emailed. Coaches without an email address are listed in the task log and result.
+* `notify_coaches` — a mail server problem (the error names the server, the first coach
+  that failed with the server's reply, and every coach not emailed); retries send only
+  the coaches not yet emailed; a missing sender address fails at once. Coaches without
+  an email address are listed in the task log and result.
 * `publish_dashboard` — copies the tables of the Pipeline Health page into its read-only
   file; a failure leaves the page on the previous run's data. Clear it to retry.
 """
@@ -53,7 +61,7 @@ with DAG(
 ) as dag:
     wait_for_daily_loads = PythonSensor(
         task_id="wait_for_daily_loads",
-        python_callable=weekly_tasks.daily_loads_complete,
+        python_callable=weekly_tasks.poke_daily_loads,
         op_kwargs={"week_start": "{{ data_interval_start | ds }}"},
         mode="reschedule",
         poke_interval=600,

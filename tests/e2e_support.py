@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import duckdb
@@ -55,3 +61,113 @@ def fingerprints(path: Path, schemas=("raw", "staging", "marts", "snapshots", "o
                                "ORDER BY ALL").fetchall()
             out[f"{schema}.{table}"] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
     return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class AirflowStack:
+    """The four Airflow processes of scripts/airflow_ui.sh, on loopback, for one test.
+
+    Every process gets its own session, so `stop()` ends it and its children (the
+    executor's workers, the API server's workers) by process group, and nothing else.
+    """
+
+    PARTS = (("api-server", ["api-server", "--host", "127.0.0.1"]),
+             ("scheduler", ["scheduler", "--skip-serve-logs"]),
+             ("dag-processor", ["dag-processor"]),
+             ("triggerer", ["triggerer", "--skip-serve-logs"]))
+
+    def __init__(self, env: dict[str, str], logs: Path):
+        home = Path(env["AIRFLOW_HOME"]).resolve()
+        state = Path(env["PIPELINE_HEALTH_STATE_DIR"]).resolve()
+        assert state in home.parents, f"AIRFLOW_HOME {home} is outside the state dir {state}"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**env, "AIRFLOW__API__BASE_URL": self.url,
+                    "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.url}/execution/"}
+        self.logs = logs
+        self.procs: list[subprocess.Popen] = []
+        self._token: str | None = None
+
+    def start(self) -> AirflowStack:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        try:
+            for name, args in self.PARTS:
+                if name == "api-server":
+                    args = [*args, "--port", str(self.port)]
+                with open(self.logs / f"{name}.log", "w") as out:
+                    self.procs.append(subprocess.Popen(
+                        [local_airflow.airflow_bin(), *args], env=self.env, stdout=out,
+                        stderr=subprocess.STDOUT, start_new_session=True))
+        except BaseException:
+            self.stop()  # the parts already started
+            raise
+        return self
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
+            try:  # children (task runners, uvicorn workers) that outlived their parent
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()
+
+    def __enter__(self) -> AirflowStack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def check_alive(self) -> None:
+        for (name, _), proc in zip(self.PARTS, self.procs, strict=True):
+            assert proc.poll() is None, f"{name} exited ({proc.returncode}); see {self.logs}"
+
+    def airflow(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([local_airflow.airflow_bin(), *args], env=self.env,
+                              capture_output=True, text=True)
+
+    def api(self, path: str, method: str = "GET", body: dict | None = None) -> dict:
+        """A REST API call (the API server's generated admin login, never a fixed password)."""
+        if self._token is None and not path.startswith("/auth/"):
+            home = Path(self.env["AIRFLOW_HOME"])
+            users = json.loads((home / "simple_auth_manager_passwords.json.generated").read_text())
+            user, password = next(iter(users.items()))
+            self._token = self.api("/auth/token", "POST",
+                                   {"username": user, "password": password})["access_token"]
+        request = urllib.request.Request(
+            f"{self.url}{path}", method=method, data=json.dumps(body).encode() if body else None,
+            headers={"Content-Type": "application/json",
+                     **({"Authorization": f"Bearer {self._token}"} if self._token else {})})
+        with _DIRECT.open(request, timeout=30) as response:
+            return json.loads(response.read() or b"{}")
+
+    def wait_until(self, what: str, check, timeout: float, every: float = 3.0):
+        """Poll `check()` until it returns something truthy; fail after `timeout` seconds."""
+        started = time.monotonic()
+        while True:
+            self.check_alive()
+            try:
+                value = check()
+            except (urllib.error.URLError, ConnectionError, KeyError, FileNotFoundError):
+                value = None  # the API server is still starting
+            if value:
+                return value
+            if time.monotonic() - started > timeout:
+                raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}; "
+                                     f"process logs in {self.logs}")
+            time.sleep(every)
+
+
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never a proxy

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections import Counter
@@ -247,6 +248,10 @@ def test_server_failing_after_first_coach_then_retry_sends_only_the_rest(
     assert [r[1] for r in log_rows(db)] == ["C001"]  # logged before the failure
     assert [f.coach_id for f in failed.value.summary.failures] == ["C002", "C006"]
     assert "451" in failed.value.summary.failures[0].error
+    message = str(failed.value)  # what the on-call engineer reads in the task log
+    assert f"SMTP server 127.0.0.1:{sink.port} (connection 'smtp_default')" in message
+    assert "first failure: coach C002: SMTPDataError: 451 4.3.0 Temporary local problem" in message
+    assert "Not emailed: C002, C006 (failed: C002, C006; not attempted: none)" in message
 
     sink.handler.heal()
     retry = run(db)
@@ -323,6 +328,11 @@ def test_server_gone_mid_run_stops_and_a_retry_completes(
     assert [f.coach_id for f in summary.failures] == ["C002"]
     assert summary.not_attempted == ("C006",)
     assert [r[1] for r in log_rows(db)] == ["C001"]
+    message = str(failed.value)
+    assert f"SMTP server 127.0.0.1:{sink.port}" in message
+    assert "the session could not be reopened (ConnectionRefusedError" in message
+    assert "first failure: coach C002: " in message
+    assert "Not emailed: C002, C006 (failed: C002; not attempted: C006)" in message
     first = sink.received
 
     healthy = SmtpSink().start()
@@ -437,10 +447,17 @@ def test_unreachable_server_fails_before_sending_and_logs_nothing(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     down = SmtpSink()  # never started: connection refused
-    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", down.connection_json(FROM))
-    with pytest.raises(OSError):
+    conn = json.loads(down.connection_json(FROM)) | {"login": "alerts", "password": "s3cret-pw"}
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps(conn))
+    with pytest.raises(NotifyError) as failed:
         run(db)
     assert log_rows(db) == []
+    assert failed.value.summary.not_attempted == ("C001", "C002", "C006")
+    message = str(failed.value)
+    assert f"SMTP server 127.0.0.1:{down.port} (connection 'smtp_default')" in message
+    assert "no session could be opened (ConnectionRefusedError" in message
+    assert "Not emailed: C001, C002, C006 (failed: none; not attempted: C001, C002, C006)" in message
+    assert "s3cret-pw" not in message and "alerts@" not in message
 
 
 def test_missing_sender_is_a_clear_error(

@@ -52,6 +52,7 @@ def run(kind: str, periods: list[date], conf: dict | None = None) -> list[dict]:
             "state": str(dag_run.state),
             "seconds": round(time.perf_counter() - started, 1),
             "tasks": {ti.task_id: str(ti.state) for ti in tis},
+            "tries": {ti.task_id: ti.try_number for ti in tis},
         })
         if str(dag_run.state) != "success":
             break

@@ -12,8 +12,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipeline_health.config import PROJECT_ROOT
-from pipeline_health.orchestration.cosmos_setup import DBT_PROJECT_DIR, WRITER_POOL
+from pipeline_health.config import DEFAULT_STATE_DIR, PROJECT_ROOT
+
+# Importing Airflow (cosmos_setup does) creates $AIRFLOW_HOME/logs, ~/airflow when it is
+# unset: keep even that inside the state folder.
+os.environ.setdefault("AIRFLOW_HOME", os.path.join(
+    os.environ.get("PIPELINE_HEALTH_STATE_DIR", "").strip() or DEFAULT_STATE_DIR, "airflow"))
+
+from pipeline_health.orchestration.cosmos_setup import DBT_PROJECT_DIR, WRITER_POOL  # noqa: E402
 
 
 def airflow_env(state_dir: Path, base: dict[str, str] | None = None) -> dict[str, str]:
@@ -25,6 +31,9 @@ def airflow_env(state_dir: Path, base: dict[str, str] | None = None) -> dict[str
         "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        # Airflow pauses a DAG it sees for the first time; locally that left backfills and
+        # scheduled runs queued forever. Production keeps Airflow's default (paused).
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__CORE__PARALLELISM": "4",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
@@ -53,25 +62,35 @@ def prepare(state_dir: Path, env: dict[str, str] | None = None) -> dict[str, str
     env = env or airflow_env(state_dir)
     Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
     run = [airflow_bin()]
-    subprocess.run([*run, "db", "migrate"], env=env, check=True, capture_output=True)
-    subprocess.run([*run, "pools", "set", WRITER_POOL, "1",
-                    "Writers of the DuckDB warehouse file (one at a time)"],
-                   env=env, check=True, capture_output=True)
+    for step in (["db", "migrate"],
+                 ["pools", "set", WRITER_POOL, "1", "Writers of the DuckDB warehouse file (one at a time)"]):
+        done = subprocess.run([*run, *step], env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            # Airflow's own output says why; a bare CalledProcessError would hide it.
+            tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
+            raise RuntimeError(f"`airflow {' '.join(step[:2])}` failed ({done.returncode}):\n{tail}")
     return env
 
 
-def main() -> None:
-    """`python -m pipeline_health.local_airflow`: prepare, then print `export` lines for a shell."""
+def main() -> int:
+    """`python -m pipeline_health.local_airflow`: check the settings, prepare, then print `export`
+    lines for a shell. Exits non-zero, printing no `export` line, when any step fails."""
     import shlex
 
-    from pipeline_health.config import Settings
+    from pipeline_health.config import ConfigError, Settings, SimulationConfig
 
-    state_dir = Settings.from_env().state_dir
-    env = prepare(state_dir)
+    try:
+        settings = Settings.from_env()
+        SimulationConfig.from_env()  # a bad setting stops the set-up, not the first DAG task
+        env = prepare(settings.state_dir)
+    except (ConfigError, RuntimeError) as exc:
+        print(f"local Airflow set-up failed: {exc}", file=sys.stderr)
+        return 2
     for key in sorted(env):
         if key.startswith(("AIRFLOW", "PIPELINE_HEALTH", "DBT_", "DO_NOT_TRACK", "SCARF")):
             print(f"export {key}={shlex.quote(env[key])}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -34,6 +34,7 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Any
 
+from pipeline_health.config import ConfigError
 from pipeline_health.notifier.alert_log import AlertLog
 from pipeline_health.notifier.compose import compose_coach_email
 from pipeline_health.notifier.models import CoachAlert, SentAlert, check_week_start
@@ -117,6 +118,19 @@ class _Mailer:
         self.smtp_conn_id = smtp_conn_id
         self._hook: Any = None
 
+    def server(self) -> str:
+        """`host:port` of the connection, for error messages; never its login or password."""
+        try:
+            from airflow.sdk import BaseHook
+
+            conn = BaseHook.get_connection(self.smtp_conn_id)
+        except Exception as exc:  # the message must still be written
+            return f"(connection {self.smtp_conn_id!r} not readable: {type(exc).__name__})"
+        # The hook's client falls back to smtplib's default port for its SSL mode.
+        ssl = not conn.extra_dejson.get("disable_ssl", False)
+        port = conn.port or (smtplib.SMTP_SSL_PORT if ssl else smtplib.SMTP_PORT)
+        return f"{conn.host or 'localhost'}:{port} (connection {self.smtp_conn_id!r})"
+
     def open(self) -> Any:
         if self._hook is None:
             self._hook = _hook_class()(smtp_conn_id=self.smtp_conn_id).get_conn()
@@ -126,7 +140,7 @@ class _Mailer:
         configured = os.environ.get(ALERT_FROM_ENV, "").strip()
         sender = configured or (self.open().from_email or "").strip()
         if "@" not in parseaddr(sender)[1]:
-            raise ValueError(
+            raise ConfigError(
                 f"no sender address: set {ALERT_FROM_ENV} or the 'from_email' extra of "
                 f"connection {self.smtp_conn_id!r}"
             )
@@ -220,8 +234,28 @@ def notify_newly_red(
         )
 
     mailer = _Mailer(smtp_conn_id)
+
+    def incomplete(problem: str, rest: tuple[str, ...]) -> NotifyError:
+        """The task's error: the server, the first failure with its reply, everyone not emailed."""
+        failed = [f.coach_id for f in failures]
+        first = (f"first failure: coach {failures[0].coach_id}: {failures[0].error}. "
+                 if failures else "")
+        return NotifyError(
+            f"coach alerts for week {week_start} incomplete, SMTP server {mailer.server()}: "
+            f"{problem}. {first}Not emailed: {', '.join(failed + list(rest)) or 'none'} "
+            f"(failed: {', '.join(failed) or 'none'}; not attempted: {', '.join(rest) or 'none'}). "
+            f"Sent emails are logged; a retry sends only the missing ones.",
+            summary(rest),
+        )
+
     try:
-        sender = mailer.sender() if to_send else ""
+        try:
+            sender = mailer.sender() if to_send else ""
+        except ConfigError:
+            raise  # no sender address: a retry cannot fix it
+        except Exception as exc:  # refused, unreachable, TLS or login failure: may heal
+            raise incomplete(f"no session could be opened ({_describe(exc)})",
+                             tuple(a.coach_id for a in to_send)) from exc
         for index, alert in enumerate(to_send):
             msg = compose_coach_email(
                 alert, week_start, sender=sender, dashboard_base_url=dashboard_base_url
@@ -238,11 +272,8 @@ def notify_newly_red(
                         mailer.open()
                     except Exception as reopen_exc:
                         rest = tuple(a.coach_id for a in to_send[index + 1 :])
-                        raise NotifyError(
-                            f"SMTP session could not be reopened ({_describe(reopen_exc)}); "
-                            f"coaches not attempted: {', '.join(rest)}",
-                            summary(rest),
-                        ) from reopen_exc
+                        raise incomplete(f"the session could not be reopened "
+                                         f"({_describe(reopen_exc)})", rest) from reopen_exc
                 continue
             sent = SentAlert(
                 week_start_date=week_start,
@@ -285,10 +316,5 @@ def notify_newly_red(
         len(result.failures),
     )
     if result.failures:
-        raise NotifyError(
-            f"{len(result.failures)} coach(es) not emailed for week {week_start}: "
-            + "; ".join(f"{f.coach_id} ({f.error})" for f in result.failures)
-            + ". Sent emails are logged; a retry sends only the missing ones.",
-            result,
-        )
+        raise incomplete(f"{len(result.failures)} send(s) failed", ())
     return result

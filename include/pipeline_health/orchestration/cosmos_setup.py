@@ -148,6 +148,9 @@ def dbt_task_group(group_id: str, select: list[str], exclude: list[str] | None =
     """The Cosmos task group both DAGs use; only the group id and dbt selection differ."""
     from cosmos import DbtTaskGroup
 
+    if not MANIFEST_PATH.is_file():
+        return _manifest_missing(group_id)
+
     group = DbtTaskGroup(
         group_id=group_id,
         project_config=project_config(),
@@ -163,3 +166,23 @@ def dbt_task_group(group_id: str, select: list[str], exclude: list[str] | None =
             if type(task).__name__.endswith("LocalOperator"):
                 task.pool = WRITER_POOL
     return group
+
+
+def _manifest_missing(group_id: str):
+    """Stands in for the dbt group when the manifest is missing.
+
+    Cosmos cannot render the graph without it, and a DAG import error would stop every
+    run with no failed task to alert on; instead the DAG loads and its run fails at once
+    (the first task's check, or this one) with the message saying how to build it.
+    """
+    from airflow.sdk import TaskGroup, task
+
+    with TaskGroup(group_id) as group:
+        task(task_id="dbt_manifest_missing", retries=0)(_require_manifest)()
+    return group
+
+
+def _require_manifest() -> None:
+    from pipeline_health.orchestration import preflight
+
+    preflight.fail_fast(preflight.check_manifest)(MANIFEST_PATH)

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pipeline_health.config import Settings, SimulationConfig
+from pipeline_health.orchestration.preflight import check_ready, fail_fast
 
 # The DAG file imports this module: the simulator (numpy, Faker) and the loaders (duckdb,
 # pyarrow) are imported inside the task callables, so parsing the DAG stays cheap.
@@ -34,13 +35,15 @@ def simulation_config_from_params(params: dict[str, Any] | None) -> SimulationCo
     return dataclasses.replace(config, **overrides)
 
 
+@fail_fast
 def simulate_and_load(data_interval_start: datetime, data_interval_end: datetime,
                       params: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Simulate the interval's day(s) and replace their raw partitions."""
+    """Check the settings, manifest and warehouse, then simulate the interval's day(s) and
+    replace their raw partitions."""
     from pipeline_health.ingest import ingest_days
     from pipeline_health.loaders import make_loader
 
-    settings = Settings.from_env()
+    settings = check_ready()
     config = simulation_config_from_params(params)
     days = interval_days(data_interval_start, data_interval_end)
     summary = ingest_days(make_loader(settings), config, days)
@@ -52,6 +55,7 @@ def simulate_and_load(data_interval_start: datetime, data_interval_end: datetime
     return result
 
 
+@fail_fast
 def record_and_summarise(data_interval_start: datetime, data_interval_end: datetime,
                          run_id: str) -> dict[str, Any]:
     """Mark the interval's days complete (the weekly DAG waits for this), then summarise

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipeline_health.orchestration.preflight import fail_fast
 
+
+@fail_fast
 def publish_dashboard() -> dict[str, Any]:
     from pipeline_health.dashboard.publish import publish_from_settings
 

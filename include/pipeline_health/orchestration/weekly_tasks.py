@@ -8,6 +8,7 @@ from typing import Any
 
 from airflow.sdk.exceptions import AirflowFailException
 
+from pipeline_health.orchestration.preflight import check_ready, fail_fast
 from pipeline_health.run_ledger import DAILY, WEEKLY, RunLedger, ledger_from_settings
 
 log = logging.getLogger(__name__)
@@ -39,13 +40,22 @@ def daily_loads_complete(week_start: date | str, ledger: RunLedger | None = None
         log.warning(
             "week %s is not complete: no successful daily run for %s. Waiting; if they do not "
             "arrive, run: airflow backfill create --dag-id pipeline_health_daily "
-            "--from-date %s --to-date %s", week_start, ", ".join(map(str, missing)),
+            "--from-date %s --to-date %s --max-active-runs 1", week_start, ", ".join(map(str, missing)),
             missing[0], missing[-1])
         return False
     log.info("all seven daily runs of the week starting %s are in", week_start)
     return True
 
 
+@fail_fast
+def poke_daily_loads(week_start: str) -> bool:
+    """The weekly DAG's first task (a sensor): check settings, manifest and warehouse on each
+    poke, so a permanent fault fails the run at once instead of after the sensor's timeout."""
+    check_ready()
+    return daily_loads_complete(week_start)
+
+
+@fail_fast
 def check_snapshot_order(week_start: date, ledger: RunLedger | None = None) -> str:
     """Refuse a week that would write the SCD2 history out of order.
 
@@ -68,22 +78,24 @@ def check_snapshot_order(week_start: date, ledger: RunLedger | None = None) -> s
     raise AirflowFailException(
         f"refusing to snapshot week {week_start}: weeks {first_missing} .. {last_missing} have not "
         f"been snapshotted yet. Run them first, in order: airflow backfill create --dag-id "
-        f"pipeline_health_weekly --from-date {first_missing} --to-date {last_missing}")
+        f"pipeline_health_weekly --from-date {first_missing} --to-date {last_missing} "
+        f"--max-active-runs 1")
 
 
+@fail_fast
 def record_week(week_start: date, run_id: str, ledger: RunLedger | None = None) -> None:
     (ledger or ledger_from_settings()).record(WEEKLY, week_start, run_id)
 
 
+@fail_fast
 def notify_coaches(week_start: date) -> dict[str, Any]:
-    """Email each coach about their newly Red apprentices; fail the task if any send failed."""
-    from pipeline_health.notifier import NotifyError, notify_from_settings
+    """Email each coach about their newly Red apprentices; fail the task if any send failed.
 
-    try:
-        summary = notify_from_settings(week_start)
-    except NotifyError as exc:
-        raise RuntimeError(f"coach alerts incomplete for week {week_start}: {exc}; a retry "
-                           f"sends only the unsent ones") from exc
+    A `NotifyError` (server down, a refusal) is left to Airflow's retries, which send only
+    the coaches not yet emailed; a missing sender address is a configuration error."""
+    from pipeline_health.notifier import notify_from_settings
+
+    summary = notify_from_settings(week_start)
     result = summary.as_dict()
     log.info("coach alerts for week %s: %s", week_start, result)
     return result

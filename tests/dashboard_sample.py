@@ -25,7 +25,7 @@ _CASELOAD_COLUMNS = """week_start_date DATE, week_end_date DATE, apprentice_id V
  attendance_rate_last_30d DOUBLE, points_quiz INTEGER, quiz_score_avg_last_30d DOUBLE,
  points_feedback INTEGER, days_since_last_feedback INTEGER, points_status INTEGER, points_otj INTEGER,
  otj_plan_attainment_last_30d DOUBLE, top_risk_factor VARCHAR, risk_reasons VARCHAR,
- last_contact_date DATE, risk_scores_last_8_weeks VARCHAR"""
+ last_contact_date DATE, risk_scores_last_8_weeks VARCHAR, days_since_last_contact INTEGER"""
 
 # (week, id, name, coach, coach name, programme, cohort, status, score, band, previous, newly red, spark)
 _APPRENTICES = [
@@ -76,7 +76,7 @@ def build(path: Path) -> Path:
              spark) in _APPRENTICES:
             con.execute(
                 "insert into marts.fct_coach_caseload_weekly values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                "?, ?, ?, ?, 1, 25, 0.55, 20, 58.5, 10, 30, 60, 5, 0.8, 'status', 'x', ?, ?)",
+                "?, ?, ?, ?, 1, 25, 0.55, 20, 58.5, 10, 30, 60, 5, 0.8, 'status', 'x', ?, ?, 30)",
                 [week, week + timedelta(days=6), aid, name, coach, coach_name, f"{coach}@example.org",
                  prog, _PROGRAMMES[prog], cohort, _COHORTS[cohort], status, score, band, prev, newly,
                  week - timedelta(days=3), spark])

@@ -84,7 +84,7 @@ _CASELOAD_COLUMNS = """apprentice_id, apprentice_name, programme_name, cohort_na
   current_progression_status, risk_score, risk_band, previous_risk_band, is_newly_red,
   weeks_in_current_band, top_risk_factor, risk_reasons, last_contact_date,
   points_attendance, attendance_rate_last_30d, points_quiz, quiz_score_avg_last_30d,
-  points_feedback, days_since_last_feedback, points_status, points_otj,
+  points_feedback, days_since_last_contact, points_status, points_otj,
   otj_plan_attainment_last_30d, risk_scores_last_8_weeks"""
 
 _TREND_COUNTS = (

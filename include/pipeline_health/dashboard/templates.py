@@ -37,6 +37,7 @@ tr.newly-red{background:#fdecea}
 .new{background:#7b1fa2}
 .muted{color:#777;font-size:12px}
 .factor{white-space:nowrap}
+.reasons{font-size:12px;color:#444;min-width:220px}
 .notice{background:#fff8e1;border:1px solid #ffe082;padding:8px 12px;border-radius:6px;margin:8px 0}
 .error{background:#fdecea;border:1px solid #ef9a9a;padding:8px 12px;border-radius:6px;margin:8px 0}
 .suppressed{color:#666;font-style:italic}
@@ -126,6 +127,7 @@ _CASELOAD = """{% extends "base.html" %}{% from "macros.html" import select, wee
 {% if rows %}
 <table id="caseload"><thead><tr><th>Apprentice</th><th>Programme / cohort</th><th class="num">Score</th>
 <th>Last 8 weeks</th>{% for f in rows[0].factors %}<th>{{ f[0] }}</th>{% endfor %}<th>Last contact</th>
+<th>Why (every factor with points, most first)</th>
 </tr></thead><tbody>
 {%- for r in rows %}
 <tr class="{{ 'newly-red' if r.is_newly_red else '' }}" data-apprentice="{{ r.apprentice_id }}">
@@ -142,7 +144,8 @@ week{{ '' if r.weeks_in_current_band == 1 else 's' }} {{ r.risk_band }}</span></
 {%- for name, points, measure in r.factors %}
 <td class="factor"><strong>{{ points }}</strong> pts<br><span class="muted">{{ measure }}</span></td>
 {%- endfor %}
-<td>{{ r.last_contact_date.isoformat() if r.last_contact_date else "none" }}</td></tr>
+<td>{{ r.last_contact_date.isoformat() if r.last_contact_date else "none" }}</td>
+<td class="reasons">{{ r.risk_reasons }}</td></tr>
 {%- endfor %}
 </tbody></table>
 {% else %}<p>No Red or Amber apprentices for these filters.</p>{% endif %}

@@ -70,13 +70,15 @@ def _scores(csv: str | None) -> list[int | None]:
 
 def _factors(r: Row) -> list[tuple[str, int | None, str]]:
     """(factor, points, the measure behind the points) in the email's order."""
+    # Contact: days since the last coach contact, NULL when none was ever recorded (unknown,
+    # never risk: the score gives it no points).
     att, quiz, days = r["attendance_rate_last_30d"], r["quiz_score_avg_last_30d"], r[
-        "days_since_last_feedback"]
+        "days_since_last_contact"]
     otj = r["otj_plan_attainment_last_30d"]
     return [
         ("Attendance", r["points_attendance"], "no sessions" if att is None else f"{att * 100:.0f}% (30 d)"),
         ("Quiz", r["points_quiz"], "no attempts" if quiz is None else f"avg {quiz:.0f}/100"),
-        ("Feedback", r["points_feedback"], "none recorded" if days is None else f"{days} days ago"),
+        ("Coach contact", r["points_feedback"], "none recorded" if days is None else f"{days} days ago"),
         ("Status", r["points_status"], r["current_progression_status"] or "unknown"),
         ("Off-the-job", r["points_otj"], "no plan" if otj is None else f"{otj * 100:.0f}% of plan"),
     ]

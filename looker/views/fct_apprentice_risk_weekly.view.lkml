@@ -180,7 +180,7 @@ view: fct_apprentice_risk_weekly {
   dimension: points_feedback {
     type: number
     label: "Points: feedback"
-    description: "Points for days_since_last_feedback (var risk_scoring.factors.feedback)."
+    description: "Points for days_since_last_contact (var risk_scoring.factors.feedback; NULL = no contact ever = 0)."
     sql: ${TABLE}.points_feedback ;;
     value_format_name: decimal_0
   }
@@ -188,7 +188,7 @@ view: fct_apprentice_risk_weekly {
   dimension: days_since_last_feedback {
     type: number
     label: "Days since last feedback"
-    description: "Days from the latest coach feedback, check-in or progress review to Sunday (since start when none)."
+    description: "Days from the latest coach feedback, check-in or progress review to Sunday (since start when none; kept for the brief but not scored, see days_since_last_contact)."
     sql: ${TABLE}.days_since_last_feedback ;;
     value_format_name: decimal_0
   }
@@ -236,7 +236,7 @@ view: fct_apprentice_risk_weekly {
   dimension: points_total {
     type: number
     label: "Points before cap"
-    description: "Sum of the five factors' points before the cap (may exceed 100)."
+    description: "Sum of the thirteen factors' points before the cap (may exceed 100)."
     sql: ${TABLE}.points_total ;;
     value_format_name: decimal_0
   }

@@ -173,7 +173,7 @@ view: fct_coach_caseload_weekly {
   dimension: points_feedback {
     type: number
     label: "Points: feedback"
-    description: "Points from days_since_last_feedback."
+    description: "Points from days_since_last_contact (no coach contact ever recorded = unknown = 0)."
     sql: ${TABLE}.points_feedback ;;
     value_format_name: decimal_0
   }
@@ -221,7 +221,7 @@ view: fct_coach_caseload_weekly {
   dimension: top_risk_factor {
     type: string
     label: "Top risk factor"
-    description: "The factor with the most points (attendance, quiz, feedback, status or otj; NULL when none has points)."
+    description: "The factor with the most points (one of the risk mart's thirteen factors; ties go to engagement factors before feedback and the recorded status); NULL when none has points."
     sql: ${TABLE}.top_risk_factor ;;
   }
 

@@ -9,22 +9,16 @@ tests of dbt run elsewhere (tests/test_weekly_dbt.py).
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
 from pipeline_health.config import SimulationConfig
+from pipeline_health.dbt_cli import run_dbt as run_dbt_cli
 from pipeline_health.ingest import days_between, ingest_days
 from pipeline_health.loaders.duckdb_loader import DuckDBLoader
 from pipeline_health.run_ledger import DAILY, WEEKLY, DuckDBRunLedger
-
-REPO = Path(__file__).resolve().parents[1]
-DBT_DIR = REPO / "dbt"
-DBT = Path(sys.executable).with_name("dbt")
 
 # The shared test warehouse: small enough to build in about a minute, large enough that
 # every programme has apprentices and some demographic groups are too small to show.
@@ -47,17 +41,9 @@ class BuiltWarehouse:
 
 
 def run_dbt(root: Path, *args: str, start: date, end: date) -> None:
-    env = {**os.environ, "PIPELINE_HEALTH_DUCKDB_PATH": str(root / "warehouse.duckdb"),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    command = [str(DBT), *args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
-               "--target", "duckdb", "--target-path", str(root / "target"),
-               "--log-path", str(root / "logs"), "--no-partial-parse", "--no-write-json",
-               "--vars", json.dumps({"run_start_date": start.isoformat(),
-                                     "run_end_date": end.isoformat()})]
-    result = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=900)
-    if result.returncode != 0:
-        raise RuntimeError(f"dbt {' '.join(args)} ({start} .. {end}) failed:\n"
-                           f"{result.stdout[-6000:]}\n{result.stderr[-2000:]}")
+    run_dbt_cli([*args, "--no-partial-parse", "--no-write-json"], work_dir=root,
+                duckdb_path=root / "warehouse.duckdb", run_dates=(start, end), target="duckdb",
+                timeout=900)
 
 
 def build_warehouse(root: Path, config: SimulationConfig, *, last_week: date = LAST_WEEK,

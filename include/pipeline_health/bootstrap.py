@@ -11,18 +11,13 @@ check), and records the days as complete for the weekly DAG's sensor.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import subprocess
-import sys
 from datetime import date
-from pathlib import Path
 
 from pipeline_health.config import Settings, SimulationConfig
+from pipeline_health.dbt_cli import run_dbt
 from pipeline_health.ingest import days_between, ingest_days
 from pipeline_health.loaders import make_loader
-from pipeline_health.orchestration.cosmos_setup import DBT_PROJECT_DIR
 from pipeline_health.run_ledger import DAILY, ledger_from_settings
 from pipeline_health.simulator import build_population
 
@@ -33,29 +28,14 @@ def history_start(config: SimulationConfig) -> date:
     return date.fromordinal(int(build_population(config).start.min()))
 
 
-def dbt(args: list[str], settings: Settings, env: dict[str, str] | None = None) -> None:
-    """Run dbt as a child process on the configured target; raise with its output on failure."""
-    dbt_bin = str(Path(sys.executable).parent / "dbt")
-    run_env = dict(os.environ if env is None else env)
-    run_env.setdefault("PIPELINE_HEALTH_DUCKDB_PATH", str(settings.duckdb_path))
-    target_path = settings.state_dir / "dbt_target"  # never clobber the manifest Cosmos reads
-    cmd = [dbt_bin, *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-           str(DBT_PROJECT_DIR), "--target-path", str(target_path), "--log-path",
-           str(settings.state_dir / "dbt_logs")]
-    result = subprocess.run(cmd, env=run_env, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"dbt {' '.join(args)} failed:\n{result.stdout[-4000:]}")
-
-
 def initial_load(settings: Settings, config: SimulationConfig, until: date,
                  start: date | None = None) -> dict:
     """Load raw history [start, until], build the daily models over it, mark the days done."""
     start = start or history_start(config)
     days = days_between(start, until)
     summary = ingest_days(make_loader(settings), config, days)
-    dbt(["build", "--selector", "daily", "--vars",
-         json.dumps({"run_start_date": start.isoformat(), "run_end_date": until.isoformat()})],
-        settings)
+    run_dbt(["build", "--selector", "daily"], work_dir=settings.state_dir / "dbt",
+            duckdb_path=settings.duckdb_path, run_dates=(start, until))
     ledger_from_settings(settings).record_many(DAILY, days, "initial-load")
     return {"first_day": start.isoformat(), "last_day": until.isoformat(), "days": len(days),
             "event_rows": sum(summary.event_rows.values())}

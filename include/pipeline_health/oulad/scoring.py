@@ -10,11 +10,6 @@ Data tests run with both (dbt unit tests are the test suite's business).
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -23,37 +18,19 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline_health.config import PROJECT_ROOT
+from pipeline_health import dbt_cli
 
-DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
 WEEKLY_SELECT = ["+fct_apprentice_risk_weekly,tag:weekly"]
 WEEKLY_EXCLUDE = ["snap_apprentice_weekly_status", "test_type:unit"]
 # Tests whose other parents (e.g. the trends mart) are not built here are left out.
 WEEKLY_INDIRECT = ["--indirect-selection", "buildable"]
 
 
-def _dbt_executable() -> str:
-    beside = Path(sys.executable).with_name("dbt")
-    found = str(beside) if beside.exists() else shutil.which("dbt")
-    if not found:
-        raise RuntimeError("dbt is not installed next to this Python or on PATH")
-    return found
-
-
 def run_dbt(warehouse: Path, args: list[str], start: date, end: date, work_dir: Path) -> str:
-    """Run dbt; returns its closing summary line ('Done. PASS=.. WARN=.. ERROR=..')."""
-    env = {**os.environ, "PIPELINE_HEALTH_DUCKDB_PATH": str(warehouse.resolve()),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    command = [_dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR),
-               "--profiles-dir", str(DBT_PROJECT_DIR), "--target", "duckdb",
-               # Own target/log folders: never clobber the manifest Cosmos or a colleague reads.
-               "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs"),
-               "--vars", json.dumps({"run_start_date": start.isoformat(), "run_end_date": end.isoformat()})]
-    result = subprocess.run(command, env=env, cwd=PROJECT_ROOT, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"dbt {' '.join(args)} ({start} .. {end}) failed:\n"
-                           f"{result.stdout[-6000:]}\n{result.stderr[-2000:]}")
-    done = [line for line in result.stdout.splitlines() if "Done. PASS=" in line]
+    """Run dbt; returns its closing summary line ('PASS=.. WARN=.. ERROR=..')."""
+    output = dbt_cli.run_dbt(args, work_dir=work_dir, duckdb_path=warehouse, run_dates=(start, end),
+                             target="duckdb")
+    done = [line for line in output.splitlines() if "Done. PASS=" in line]
     return done[-1].split("Done. ", 1)[1].strip() if done else ""
 
 

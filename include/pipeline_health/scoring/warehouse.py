@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -21,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline_health import dbt_cli
 from pipeline_health.config import SimulationConfig
 from pipeline_health.ingest import days_between, ingest_days
 from pipeline_health.loaders.duckdb_loader import DuckDBLoader
@@ -28,9 +26,7 @@ from pipeline_health.simulator import build_population
 
 log = logging.getLogger(__name__)
 
-REPO = Path(__file__).resolve().parents[3]
-DBT_DIR = REPO / "dbt"
-DBT = Path(sys.executable).with_name("dbt")
+DBT_DIR = dbt_cli.DBT_PROJECT_DIR
 
 
 @dataclass(frozen=True)
@@ -61,20 +57,10 @@ def history_range(config: SimulationConfig) -> tuple[date, date]:
 
 def run_dbt(history: History, *args: str, extra_vars: dict | None = None) -> float:
     """One dbt command against the history's warehouse; returns its wall time in seconds."""
-    env = {**os.environ, "PIPELINE_HEALTH_DUCKDB_PATH": str(history.path),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    dbt_vars = {"run_start_date": history.first_day.isoformat(),
-                "run_end_date": history.last_day.isoformat(), **(extra_vars or {})}
-    command = [str(DBT), *args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
-               "--target", "duckdb", "--target-path", str(history.root / "target"),
-               "--log-path", str(history.root / "logs"), "--no-partial-parse",
-               "--vars", json.dumps(dbt_vars)]
     started = time.perf_counter()
-    result = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True,
-                            timeout=3600, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"dbt {' '.join(args)} failed:\n{result.stdout[-6000:]}\n"
-                           f"{result.stderr[-2000:]}")
+    dbt_cli.run_dbt([*args, "--no-partial-parse"], work_dir=history.root, duckdb_path=history.path,
+                    run_dates=(history.first_day, history.last_day), extra_vars=extra_vars,
+                    target="duckdb", timeout=3600)
     return time.perf_counter() - started
 
 

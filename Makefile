@@ -10,7 +10,7 @@ export PIPELINE_HEALTH_DUCKDB_PATH ?= $(PIPELINE_HEALTH_STATE_DIR)/warehouse.duc
 MANIFEST := dbt/target/manifest.json
 DBT_SOURCES := $(shell find dbt/models dbt/macros dbt/snapshots dbt/tests dbt/seeds -type f 2>/dev/null) dbt/dbt_project.yml
 
-.PHONY: setup demo test lint bench lock clean
+.PHONY: setup demo test lint bench validity lock clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ lint: setup
 
 bench: setup
 	$(BIN)/python scripts/benchmark_simulator.py
+
+# Validity and fairness report of the risk score: builds its own warehouses under
+# .state/validity (a test seed, equity on/off, the OULAD learners) and writes
+# docs/validity.md and docs/validity.png. Pass options with VALIDITY_ARGS="--seed 404".
+validity: setup
+	$(BIN)/python -m pipeline_health.validity.report $(VALIDITY_ARGS)
 
 lock: setup
 	$(BIN)/pip freeze --exclude-editable | sed '1i # Full resolved set for Python 3.11, produced by: pip freeze (see Makefile lock).' > constraints.txt

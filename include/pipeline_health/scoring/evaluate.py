@@ -81,7 +81,7 @@ def old_score(rows: dict) -> np.ndarray:
     return np.minimum(total, 100)
 
 
-def _band_metrics(rows: dict, band: np.ndarray, score: np.ndarray) -> dict:
+def band_metrics(rows: dict, band: np.ndarray, score: np.ndarray) -> dict:
     """Every metric of the module docstring for one banding of the apprentice-weeks."""
     y8 = withdraws_within(rows, 8)
     red = band == "Red"
@@ -101,7 +101,11 @@ def _band_metrics(rows: dict, band: np.ndarray, score: np.ndarray) -> dict:
     out["red_weeks_with_at_risk"] = share(rows["current_progression_status"][red] == "At Risk")
     if "points_status" in rows and band is rows["risk_band"]:
         # Red only because of the recorded status: below 80 without its points.
-        out["red_weeks_decided_by_status"] = share((rows["points_total"] - rows["points_status"])[red] < 80)
+        decided = (rows["points_total"] - rows["points_status"]) < 80
+        status = rows["current_progression_status"]
+        out["red_weeks_decided_by_status"] = share(decided[red])
+        out["red_weeks_decided_by_at_risk"] = share((decided & (status == "At Risk"))[red])
+        out["red_weeks_decided_by_delayed"] = share((decided & (status == "Delayed"))[red])
 
     ids = rows["apprentice_id"]
     end, withdrawal, onset = rows["week_end_date"], rows["withdrawal_date"], rows["decline_onset_date"]
@@ -198,9 +202,9 @@ def evaluate_seed(rows: dict, config: dict) -> dict:
         "auc_8w_points_total": auc(rows["points_total"].astype(float), y8),
         "auc_8w_attendance_only": auc(-attendance, y8),
         "auc_8w_old_score": auc(previous.astype(float), y8),
-        "score": _band_metrics(rows, rows["risk_band"], rows["risk_score"].astype(float)),
-        "status_only": _band_metrics(rows, status_band, (status_band == "Red").astype(float)),
-        "old_score": _band_metrics(rows, bands(previous), previous.astype(float)),
+        "score": band_metrics(rows, rows["risk_band"], rows["risk_score"].astype(float)),
+        "status_only": band_metrics(rows, status_band, (status_band == "Red").astype(float)),
+        "old_score": band_metrics(rows, bands(previous), previous.astype(float)),
     }
 
 

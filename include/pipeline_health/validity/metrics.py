@@ -141,3 +141,13 @@ def impute_median(values: ArrayLike) -> np.ndarray:
     if missing.any():
         out[missing] = float(np.median(out[~missing])) if (~missing).any() else 0.0
     return out
+
+
+def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % Wilson score interval of a proportion (sensible near 0 and 1 and for small n)."""
+    if trials <= 0:
+        return (math.nan, math.nan)
+    p = successes / trials
+    centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
+    return (max(0.0, centre - half), min(1.0, centre + half))

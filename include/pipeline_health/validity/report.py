@@ -87,7 +87,26 @@ def table(header: list[str], rows: list[list[str]]) -> list[str]:
 # ---------------------------------------------------------------------------- simulated
 
 
-def simulated_figures(rows: dict, config: dict) -> dict:
+def truth_declines(warehouse: Path) -> dict:
+    """Declines and recovering dips of the truth table (evaluation only; the marts never read it)."""
+    from pipeline_health.loaders.duckdb_loader import connect
+
+    with connect(warehouse, read_only=True) as con:
+        declines = con.execute(
+            """SELECT withdrawal_kind, decline_shape, decline_depth,
+                      date_diff('day', decline_onset_date, withdrawal_date)
+               FROM truth.apprentice_outcomes
+               WHERE decline_onset_date IS NOT NULL AND withdrawal_date IS NOT NULL""").fetchall()
+        dips, dip_depth = con.execute(
+            """SELECT count(*), median(decline_depth) FROM truth.apprentice_outcomes
+               WHERE decline_recovered_date IS NOT NULL""").fetchone()
+    kind, shape, depth, days = (np.array(c, dtype=object) for c in zip(*declines, strict=True)) if declines \
+        else (np.array([], dtype=object),) * 4
+    return {"lost_by_21d": simulated.engagement_lost_by(kind, shape, depth.astype(float), days.astype(float)),
+            "recovering_dips": int(dips), "recovering_dip_depth": dip_depth}
+
+
+def simulated_figures(rows: dict, config: dict, warehouse: Path) -> dict:
     """Every figure of the simulated sections, on one seed's apprentice-weeks."""
     result = evaluate.evaluate_seed(rows, config)  # also checks the mart against the var
     behaviour = simulated.without_status(config)
@@ -113,6 +132,7 @@ def simulated_figures(rows: dict, config: dict) -> dict:
         "latency": simulated.detection_latency(rows, rows["risk_band"]),
         "errors": simulated.group_errors(rows, rows["risk_band"]),
         "kinds": {k: int((kinds == k).sum()) for k in KINDS},
+        "truth": truth_declines(warehouse),
     }
 
 
@@ -231,6 +251,16 @@ def simulated_section(fig: dict, seed: int, tuned_on: int | None, cfg: Simulatio
             for k, v in sorted(lat.items(), key=lambda kv: kv[0] == "all")
         ],
     )
+    truth = fig["truth"]
+    lost = truth["lost_by_21d"]
+    lines += [
+        "How much there is to see by day 21 (truth table): the share of their engagement that decliners "
+        "have lost 21 days after the onset, 25th / 50th / 75th percentile: "
+        + "; ".join(f"{k} {pct(q[0], 0)} / {pct(q[1], 0)} / {pct(q[2], 0)}" for k, q in lost.items())
+        + f". Meanwhile {truth['recovering_dips']:,} apprentices who stay have a dip that recovers "
+        f"(median depth {pct(truth['recovering_dip_depth'], 0)}): early in a decline the two look alike.",
+        "",
+    ]
 
     lines += [
         "### Error rates by group (current weights)",
@@ -559,7 +589,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = history_config(args.seed, args.population, args.first_cohort, args.last_cohort)
     history, _ = build_history(args.workdir / f"seed{args.seed}", cfg)
     rows = load_weeks(history.path)
-    sim = simulated_figures(rows, evaluate.current_config())
+    sim = simulated_figures(rows, evaluate.current_config(), history.path)
     timings["simulated history"] = time.perf_counter() - started
 
     step = time.perf_counter()

@@ -170,3 +170,34 @@ def scored(config: dict, rows: dict) -> tuple[np.ndarray, np.ndarray]:
     """(risk_band, risk_score) of a var configuration on the rows."""
     out = score_rows(config, rows)
     return out["risk_band"], out["risk_score"].astype(float)
+
+
+# Exponent of each gradual decline shape (simulator/population.py GRADUAL_SHAPES); a step
+# decline reaches its full depth at the onset.
+SHAPE_EXPONENTS = {"linear": 1.0, "accelerating": 2.0, "decelerating": 0.5}
+
+
+def engagement_lost_by(
+    kind: np.ndarray,
+    shape: np.ndarray,
+    depth: np.ndarray,
+    onset_to_withdrawal_days: np.ndarray,
+    days: int = 21,
+) -> dict[str, tuple[float, float, float]]:
+    """Share of engagement a decline has taken `days` days after its onset (truth), per kind:
+    (25th, 50th, 75th percentile). A gradual decline falls from the onset to the withdrawal
+    as depth x progress ** exponent; a step falls to its depth at once."""
+    out = {}
+    for k in ("gradual", "step"):
+        keep = kind == k
+        if not keep.any():
+            continue
+        if k == "step":
+            lost = depth[keep].astype(float)
+        else:
+            exponent = np.array([SHAPE_EXPONENTS.get(str(s), 1.0) for s in shape[keep]])
+            progress = np.clip(days / np.maximum(onset_to_withdrawal_days[keep].astype(float), 1.0), 0.0, 1.0)
+            lost = depth[keep].astype(float) * progress**exponent
+        q = np.percentile(lost, [25, 50, 75])
+        out[k] = (float(q[0]), float(q[1]), float(q[2]))
+    return out

@@ -85,6 +85,16 @@ def _view_fields(block: dict) -> dict[str, Field]:
     return out
 
 
+def _field_names(block: dict) -> list[str]:
+    """Every field name a view block defines, duplicates kept (a dimension_group expands to one
+    name per timeframe / interval, e.g. duration `since_x` with interval day -> `days_since_x`)."""
+    names = [item["name"] for key in ("dimensions", "measures", "filters", "parameters")
+             for item in block.get(key, [])]
+    for group in block.get("dimension_groups", []):
+        names += list(_view_fields({"dimension_groups": [group]}))
+    return names
+
+
 def load_project(root: Path) -> Project:
     """Parse every .lkml file (lkml) and every dashboard (YAML) under root."""
     project = Project(root)
@@ -287,13 +297,17 @@ def check_descriptions_match_dbt(project: Project,
 # ------------------------------------------------------------------ lint
 
 def check_lint(project: Project) -> list[str]:
-    """Primary key per view, descriptions on visible fields, relationship on joins, ${refs} resolve."""
+    """Primary key per view, unique field names, descriptions on visible fields, relationship on
+    joins, ${refs} resolve."""
     problems = []
     for view in project.views.values():
         where = f"{view.file}: view {view.name}"
         keys = [d["name"] for d in view.block.get("dimensions", []) if _yes(d.get("primary_key"))]
         if len(keys) != 1:
             problems.append(f"{where}: needs exactly one primary_key dimension, has {keys}")
+        names = _field_names(view.block)
+        for name in sorted({n for n in names if names.count(n) > 1}):
+            problems.append(f"{where}: field name {name} is defined more than once (Looker rejects it)")
         blocks = [b for key in ("dimensions", "dimension_groups", "measures", "filters", "parameters")
                   for b in view.block.get(key, [])]
         for block in blocks:

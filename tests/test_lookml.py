@@ -129,6 +129,19 @@ def test_lint_catches_a_missing_primary_key_and_relationship(project):
     assert any("risk_history" in p and "relationship" in p for p in problems)
 
 
+def test_lint_catches_a_field_name_defined_twice(project):
+    """A duration group with interval day names a field days_<group>: next to the mart's
+    days_since_last_contact dimension, `since_last_contact` with [day, week] collides."""
+    broken = copy.deepcopy(project)
+    view = broken.views["fct_coach_caseload_weekly"]
+    for group in view.block["dimension_groups"]:
+        if group["name"] == "since_last_contact":
+            group["intervals"] = ["day", "week"]
+    problems = checks.check_lint(broken)
+    assert any("fct_coach_caseload_weekly" in p and "days_since_last_contact" in p for p in problems), \
+        _report(problems)
+
+
 def test_field_sql_is_bigquery_sql(project):
     problems = checks.check_sql_parses(project)
     assert not problems, _report(problems)

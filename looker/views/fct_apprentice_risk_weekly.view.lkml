@@ -148,6 +148,7 @@ view: fct_apprentice_risk_weekly {
   dimension: points_attendance {
     type: number
     label: "Points: attendance"
+    group_label: "Risk factors: points"
     description: "Points for attendance_rate_last_30d (var risk_scoring.factors.attendance)."
     sql: ${TABLE}.points_attendance ;;
     value_format_name: decimal_0
@@ -156,6 +157,7 @@ view: fct_apprentice_risk_weekly {
   dimension: attendance_rate_last_30d {
     type: number
     label: "Attendance rate (30 days)"
+    group_label: "Risk factors: measures"
     description: "Attended or late / scheduled sessions in the 30 days to Sunday (0-1); NULL when none scheduled."
     sql: ${TABLE}.attendance_rate_last_30d ;;
     value_format_name: percent_0
@@ -164,6 +166,7 @@ view: fct_apprentice_risk_weekly {
   dimension: points_quiz {
     type: number
     label: "Points: quiz"
+    group_label: "Risk factors: points"
     description: "Points for quiz_score_avg_last_30d (var risk_scoring.factors.quiz)."
     sql: ${TABLE}.points_quiz ;;
     value_format_name: decimal_0
@@ -172,6 +175,7 @@ view: fct_apprentice_risk_weekly {
   dimension: quiz_score_avg_last_30d {
     type: number
     label: "Quiz average (30 days)"
+    group_label: "Risk factors: measures"
     description: "Mean quiz score in the 30 days to Sunday (0-100); NULL when no attempt."
     sql: ${TABLE}.quiz_score_avg_last_30d ;;
     value_format_name: decimal_1
@@ -180,6 +184,7 @@ view: fct_apprentice_risk_weekly {
   dimension: points_feedback {
     type: number
     label: "Points: feedback"
+    group_label: "Risk factors: points"
     description: "Points for days_since_last_contact (var risk_scoring.factors.feedback; NULL = no contact ever = 0)."
     sql: ${TABLE}.points_feedback ;;
     value_format_name: decimal_0
@@ -196,6 +201,7 @@ view: fct_apprentice_risk_weekly {
   dimension: points_status {
     type: number
     label: "Points: status"
+    group_label: "Risk factors: points"
     description: "Points for current_progression_status (var risk_scoring.factors.status)."
     sql: ${TABLE}.points_status ;;
     value_format_name: decimal_0
@@ -204,6 +210,7 @@ view: fct_apprentice_risk_weekly {
   dimension: points_otj {
     type: number
     label: "Points: off-the-job"
+    group_label: "Risk factors: points"
     description: "Points for otj_plan_attainment_last_30d (var risk_scoring.factors.otj)."
     sql: ${TABLE}.points_otj ;;
     value_format_name: decimal_0
@@ -212,6 +219,7 @@ view: fct_apprentice_risk_weekly {
   dimension: otj_plan_attainment_last_30d {
     type: number
     label: "Off-the-job hours vs plan (30 days)"
+    group_label: "Risk factors: measures"
     description: "otj_hours_last_30d / otj_hours_planned_last_30d, 4 decimals (1 = on plan); NULL when no plan is known or the plan is 0. The measure of the otj factor."
     sql: ${TABLE}.otj_plan_attainment_last_30d ;;
     value_format_name: percent_0
@@ -220,6 +228,7 @@ view: fct_apprentice_risk_weekly {
   dimension: otj_hours_last_30d {
     type: number
     label: "Off-the-job hours (30 days)"
+    group_label: "Risk factors: measures"
     description: "Off-the-job hours logged in the 30 days to Sunday."
     sql: ${TABLE}.otj_hours_last_30d ;;
     value_format_name: decimal_1
@@ -228,9 +237,227 @@ view: fct_apprentice_risk_weekly {
   dimension: otj_hours_planned_last_30d {
     type: number
     label: "Off-the-job hours planned (30 days)"
+    group_label: "Risk factors: measures"
     description: "Off-the-job hours planned for those days (programme's hours per week x days in learning / 7); NULL when the plan is unknown."
     sql: ${TABLE}.otj_hours_planned_last_30d ;;
     value_format_name: decimal_1
+  }
+
+  dimension: points_attendance_drop {
+    type: number
+    label: "Points: attendance drop"
+    group_label: "Risk factors: points"
+    description: "Points for attendance_change_vs_prior (var risk_scoring.factors.attendance_drop)."
+    sql: ${TABLE}.points_attendance_drop ;;
+    value_format_name: decimal_0
+  }
+
+  dimension: attendance_rate_last_4_weeks {
+    type: number
+    label: "Attendance rate (last 4 weeks)"
+    group_label: "Risk factors: measures"
+    description: "Attended or late / scheduled sessions in the last 4 ISO weeks (this week and 3 before); NULL when none scheduled."
+    sql: ${TABLE}.attendance_rate_last_4_weeks ;;
+    value_format_name: percent_0
+  }
+
+  dimension: attendance_rate_prior_8_weeks {
+    type: number
+    label: "Attendance rate (8 weeks before)"
+    group_label: "Risk factors: measures"
+    description: "The same over the 8 ISO weeks before those (weeks 5-12 back), the apprentice's own baseline; NULL when none scheduled."
+    sql: ${TABLE}.attendance_rate_prior_8_weeks ;;
+    value_format_name: percent_0
+  }
+
+  dimension: attendance_change_vs_prior {
+    type: number
+    label: "Attendance change vs own baseline"
+    group_label: "Risk factors: measures"
+    description: "attendance_rate_last_4_weeks - attendance_rate_prior_8_weeks (-1 to 1; -0.3 = 30 points below the own baseline); NULL when either is NULL. Measure of attendance_drop."
+    sql: ${TABLE}.attendance_change_vs_prior ;;
+    value_format_name: percent_0
+  }
+
+  dimension: points_attendance_trend {
+    type: number
+    label: "Points: attendance trend"
+    group_label: "Risk factors: points"
+    description: "Points for attendance_trend_6_weeks (var risk_scoring.factors.attendance_trend)."
+    sql: ${TABLE}.points_attendance_trend ;;
+    value_format_name: decimal_0
+  }
+
+  dimension: attendance_trend_6_weeks {
+    type: number
+    label: "Attendance trend (6 weeks, per week)"
+    group_label: "Risk factors: measures"
+    description: "Least-squares slope of the weekly attendance rate over the last 6 ISO weeks (rate per week; -0.1 = 10 points lower each week), over the weeks with a session; NULL with fewer than 3 such weeks. Measure of attendance_trend."
+    sql: ${TABLE}.attendance_trend_6_weeks ;;
+    value_format_name: percent_1
+  }
+
+  dimension: points_missed_sessions {
+    type: number
+    label: "Points: missed sessions"
+    group_label: "Risk factors: points"
+    description: "Points for sessions_missed_in_a_row (var risk_scoring.factors.missed_sessions)."
+    sql: ${TABLE}.points_missed_sessions ;;
+    value_format_name: decimal_0
+  }
+
+  dimension: sessions_missed_in_a_row {
+    type: number
+    label: "Sessions missed in a row"
+    group_label: "Risk factors: measures"
+    description: "Sessions scheduled in the weeks with none attended since the last week with an attended session, within the last 12 ISO weeks (weeks without a session neither extend nor end the streak); NULL when no session was scheduled in those 12 weeks. Measure of missed_sessions."
+    sql: ${TABLE}.sessions_missed_in_a_row ;;
+    value_format_name: decimal_0
+  }
+
+  dimension: points_quiz_drop {
+    type: number
+    label: "Points: quiz drop"
+    group_label: "Risk factors: points"
+    description: "Points for quiz_change_vs_prior (var risk_scoring.factors.quiz_drop)."
+    sql: ${TABLE}.points_quiz_drop ;;
+    value_format_name: decimal_0
+  }
+
+  dimension: quiz_score_avg_last_4_weeks {
+    type: number
+    label: "Quiz average (last 4 weeks)"
+    group_label: "Risk factors: measures"
+    description: "Mean quiz score of the attempts in the last 4 ISO weeks; NULL when none."
+    sql: ${TABLE}.quiz_score_avg_last_4_weeks ;;
+    value_format_name: decimal_1
+  }
+
+  dimension: quiz_score_avg_prior_8_weeks {
+    type: number
+    label: "Quiz average (8 weeks before)"
+    group_label: "Risk factors: measures"
+    description: "The same over the 8 ISO weeks before (own baseline); NULL when none."
+    sql: ${TABLE}.quiz_score_avg_prior_8_weeks ;;
+    value_format_name: decimal_1
+  }
+
+  dimension: quiz_change_vs_prior {
+    type: number
+    label: "Quiz average change vs own baseline"
+    group_label: "Risk factors: measures"
+    description: "quiz_score_avg_last_4_weeks - quiz_score_avg_prior_8_weeks (score points); NULL when either is NULL. Measure of quiz_drop."
+    sql: ${TABLE}.quiz_change_vs_prior ;;
+    value_format_name: decimal_1
+  }
+
+  dimension: points_quiz_activity {
+    type: number
+    label: "Points: quiz activity"
+    group_label: "Risk factors: points"
+    description: "Points for quiz_attempts_ratio_vs_prior (var risk_scoring.factors.quiz_activity)."
+    sql: ${TABLE}.points_quiz_activity ;;
+    value_format_name: decimal_0
+  }
+
+  dimension: quiz_attempts_ratio_vs_prior {
+    type: number
+    label: "Quiz attempts vs own baseline"
+    group_label: "Risk factors: measures"
+    description: "Quiz attempts per week in learning over the last 4 ISO weeks / the same over the 8 weeks before (1 = as usual, 0 = stopped); NULL when there was no attempt in those 8 weeks (no quiz source to compare with). Measure of quiz_activity."
+    sql: ${TABLE}.quiz_attempts_ratio_vs_prior ;;
+    value_format_name: percent_0
+  }
+
+  dimension: points_otj_drop {
+    type: number
+    label: "Points: off-the-job drop"
+    group_label: "Risk factors: points"
+    description: "Points for otj_ratio_vs_prior (var risk_scoring.factors.otj_drop)."
+    sql: ${TABLE}.points_otj_drop ;;
+    value_format_name: decimal_0
+  }
+
+  dimension: otj_plan_attainment_last_4_weeks {
+    type: number
+    label: "Off-the-job hours vs plan (last 4 weeks)"
+    group_label: "Risk factors: measures"
+    description: "Off-the-job hours / planned hours over the last 4 ISO weeks; NULL when no plan."
+    sql: ${TABLE}.otj_plan_attainment_last_4_weeks ;;
+    value_format_name: percent_0
+  }
+
+  dimension: otj_plan_attainment_prior_8_weeks {
+    type: number
+    label: "Off-the-job hours vs plan (8 weeks before)"
+    group_label: "Risk factors: measures"
+    description: "The same over the 8 ISO weeks before (own baseline); NULL when no plan."
+    sql: ${TABLE}.otj_plan_attainment_prior_8_weeks ;;
+    value_format_name: percent_0
+  }
+
+  dimension: otj_ratio_vs_prior {
+    type: number
+    label: "Off-the-job vs own baseline"
+    group_label: "Risk factors: measures"
+    description: "otj_plan_attainment_last_4_weeks / otj_plan_attainment_prior_8_weeks (1 = as usual, 0.5 = half the apprentice's usual hours); NULL when no plan or no hours in the baseline. Measure of otj_drop."
+    sql: ${TABLE}.otj_ratio_vs_prior ;;
+    value_format_name: percent_0
+  }
+
+  dimension: points_otj_trend {
+    type: number
+    label: "Points: off-the-job trend"
+    group_label: "Risk factors: points"
+    description: "Points for otj_trend_6_weeks (var risk_scoring.factors.otj_trend)."
+    sql: ${TABLE}.points_otj_trend ;;
+    value_format_name: decimal_0
+  }
+
+  dimension: otj_trend_6_weeks {
+    type: number
+    label: "Off-the-job trend (6 weeks, per week)"
+    group_label: "Risk factors: measures"
+    description: "Least-squares slope of the weekly OTJ plan attainment over the last 6 ISO weeks (per week); NULL with fewer than 3 weeks with a plan. Measure of otj_trend."
+    sql: ${TABLE}.otj_trend_6_weeks ;;
+    value_format_name: percent_1
+  }
+
+  dimension: points_otj_gap {
+    type: number
+    label: "Points: off-the-job gap"
+    group_label: "Risk factors: points"
+    description: "Points for weeks_without_otj_in_a_row (var risk_scoring.factors.otj_gap)."
+    sql: ${TABLE}.points_otj_gap ;;
+    value_format_name: decimal_0
+  }
+
+  dimension: weeks_without_otj_in_a_row {
+    type: number
+    label: "Weeks without off-the-job hours in a row"
+    group_label: "Risk factors: measures"
+    description: "ISO weeks in a row (up to this one, within the last 12) with an OTJ plan but no hours logged, since the last week with hours; NULL when no plan in those 12 weeks. Measure of otj_gap."
+    sql: ${TABLE}.weeks_without_otj_in_a_row ;;
+    value_format_name: decimal_0
+  }
+
+  dimension: days_since_last_contact {
+    type: number
+    label: "Days since last contact"
+    group_label: "Risk factors: measures"
+    description: "Sunday - last_contact_date in days; NULL when no coach contact was ever recorded (unknown, not a clock running since the start, unlike days_since_last_feedback). The measure of the feedback factor."
+    sql: ${TABLE}.days_since_last_contact ;;
+    value_format_name: decimal_0
+  }
+
+  dimension_group: last_contact {
+    type: time
+    datatype: date
+    convert_tz: no
+    timeframes: [raw, date, week, month, quarter, year]
+    label: "Last contact"
+    description: "Latest coach feedback, check-in or progress review on or before Sunday; NULL when none ever."
+    sql: ${TABLE}.last_contact_date ;;
   }
 
   dimension: points_total {
@@ -337,6 +564,6 @@ view: fct_apprentice_risk_weekly {
   }
 
   set: apprentice_detail {
-    fields: [week_start_date, apprentice_name, cohort_name, current_progression_status, risk_band, risk_score, points_attendance, points_quiz, points_feedback, points_status, points_otj]
+    fields: [week_start_date, apprentice_name, cohort_name, current_progression_status, risk_band, risk_score, points_status, points_attendance, points_attendance_drop, points_attendance_trend, points_missed_sessions, points_quiz, points_quiz_drop, points_quiz_activity, points_otj, points_otj_drop, points_otj_trend, points_otj_gap, points_feedback]
   }
 }

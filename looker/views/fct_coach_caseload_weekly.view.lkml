@@ -141,6 +141,7 @@ view: fct_coach_caseload_weekly {
   dimension: points_attendance {
     type: number
     label: "Points: attendance"
+    group_label: "Risk factors: points"
     description: "Points from attendance_rate_last_30d."
     sql: ${TABLE}.points_attendance ;;
     value_format_name: decimal_0
@@ -149,6 +150,7 @@ view: fct_coach_caseload_weekly {
   dimension: attendance_rate_last_30d {
     type: number
     label: "Attendance rate (30 days)"
+    group_label: "Risk factors: measures"
     description: "Sessions attended or late / sessions scheduled, last 30 days (0-1; NULL = no session scheduled)."
     sql: ${TABLE}.attendance_rate_last_30d ;;
     value_format_name: percent_0
@@ -157,6 +159,7 @@ view: fct_coach_caseload_weekly {
   dimension: points_quiz {
     type: number
     label: "Points: quiz"
+    group_label: "Risk factors: points"
     description: "Points from quiz_score_avg_last_30d."
     sql: ${TABLE}.points_quiz ;;
     value_format_name: decimal_0
@@ -165,6 +168,7 @@ view: fct_coach_caseload_weekly {
   dimension: quiz_score_avg_last_30d {
     type: number
     label: "Quiz average (30 days)"
+    group_label: "Risk factors: measures"
     description: "Average quiz score, last 30 days (0-100; NULL = no quiz attempted)."
     sql: ${TABLE}.quiz_score_avg_last_30d ;;
     value_format_name: decimal_1
@@ -173,6 +177,7 @@ view: fct_coach_caseload_weekly {
   dimension: points_feedback {
     type: number
     label: "Points: feedback"
+    group_label: "Risk factors: points"
     description: "Points from days_since_last_contact (no coach contact ever recorded = unknown = 0)."
     sql: ${TABLE}.points_feedback ;;
     value_format_name: decimal_0
@@ -189,6 +194,7 @@ view: fct_coach_caseload_weekly {
   dimension: points_status {
     type: number
     label: "Points: status"
+    group_label: "Risk factors: points"
     description: "Points from the recorded progression status (a coach's At Risk judgement)."
     sql: ${TABLE}.points_status ;;
     value_format_name: decimal_0
@@ -197,6 +203,7 @@ view: fct_coach_caseload_weekly {
   dimension: points_otj {
     type: number
     label: "Points: off-the-job"
+    group_label: "Risk factors: points"
     description: "Points from otj_plan_attainment_last_30d."
     sql: ${TABLE}.points_otj ;;
     value_format_name: decimal_0
@@ -205,9 +212,163 @@ view: fct_coach_caseload_weekly {
   dimension: otj_plan_attainment_last_30d {
     type: number
     label: "Off-the-job hours vs plan (30 days)"
+    group_label: "Risk factors: measures"
     description: "Off-the-job hours logged / hours planned, last 30 days (NULL = no plan)."
     sql: ${TABLE}.otj_plan_attainment_last_30d ;;
     value_format_name: percent_0
+  }
+
+  dimension: points_attendance_drop {
+    type: number
+    label: "Points: attendance drop"
+    group_label: "Risk factors: points"
+    description: "Points from attendance_change_vs_prior."
+    sql: ${TABLE}.points_attendance_drop ;;
+    value_format_name: decimal_0
+  }
+
+  dimension: attendance_change_vs_prior {
+    type: number
+    label: "Attendance change vs own baseline"
+    group_label: "Risk factors: measures"
+    description: "Attendance rate of the last 4 weeks minus the 8 weeks before (the apprentice's own baseline); NULL = unknown."
+    sql: ${TABLE}.attendance_change_vs_prior ;;
+    value_format_name: percent_0
+  }
+
+  dimension: points_attendance_trend {
+    type: number
+    label: "Points: attendance trend"
+    group_label: "Risk factors: points"
+    description: "Points from attendance_trend_6_weeks."
+    sql: ${TABLE}.points_attendance_trend ;;
+    value_format_name: decimal_0
+  }
+
+  dimension: attendance_trend_6_weeks {
+    type: number
+    label: "Attendance trend (6 weeks, per week)"
+    group_label: "Risk factors: measures"
+    description: "Slope of the weekly attendance rate over 6 weeks (per week); NULL = fewer than 3 weeks with a session."
+    sql: ${TABLE}.attendance_trend_6_weeks ;;
+    value_format_name: percent_1
+  }
+
+  dimension: points_missed_sessions {
+    type: number
+    label: "Points: missed sessions"
+    group_label: "Risk factors: points"
+    description: "Points from sessions_missed_in_a_row."
+    sql: ${TABLE}.points_missed_sessions ;;
+    value_format_name: decimal_0
+  }
+
+  dimension: sessions_missed_in_a_row {
+    type: number
+    label: "Sessions missed in a row"
+    group_label: "Risk factors: measures"
+    description: "Sessions missed since the last attended one (within 12 weeks); NULL = no session scheduled."
+    sql: ${TABLE}.sessions_missed_in_a_row ;;
+    value_format_name: decimal_0
+  }
+
+  dimension: points_quiz_drop {
+    type: number
+    label: "Points: quiz drop"
+    group_label: "Risk factors: points"
+    description: "Points from quiz_change_vs_prior."
+    sql: ${TABLE}.points_quiz_drop ;;
+    value_format_name: decimal_0
+  }
+
+  dimension: quiz_change_vs_prior {
+    type: number
+    label: "Quiz average change vs own baseline"
+    group_label: "Risk factors: measures"
+    description: "Quiz average of the last 4 weeks minus the 8 weeks before; NULL = unknown."
+    sql: ${TABLE}.quiz_change_vs_prior ;;
+    value_format_name: decimal_1
+  }
+
+  dimension: points_quiz_activity {
+    type: number
+    label: "Points: quiz activity"
+    group_label: "Risk factors: points"
+    description: "Points from quiz_attempts_ratio_vs_prior."
+    sql: ${TABLE}.points_quiz_activity ;;
+    value_format_name: decimal_0
+  }
+
+  dimension: quiz_attempts_ratio_vs_prior {
+    type: number
+    label: "Quiz attempts vs own baseline"
+    group_label: "Risk factors: measures"
+    description: "Quiz attempts a week, last 4 weeks / the 8 weeks before; NULL = no earlier attempts."
+    sql: ${TABLE}.quiz_attempts_ratio_vs_prior ;;
+    value_format_name: percent_0
+  }
+
+  dimension: points_otj_drop {
+    type: number
+    label: "Points: off-the-job drop"
+    group_label: "Risk factors: points"
+    description: "Points from otj_ratio_vs_prior."
+    sql: ${TABLE}.points_otj_drop ;;
+    value_format_name: decimal_0
+  }
+
+  dimension: otj_ratio_vs_prior {
+    type: number
+    label: "Off-the-job vs own baseline"
+    group_label: "Risk factors: measures"
+    description: "OTJ plan attainment of the last 4 weeks / the 8 weeks before; NULL = unknown."
+    sql: ${TABLE}.otj_ratio_vs_prior ;;
+    value_format_name: percent_0
+  }
+
+  dimension: points_otj_trend {
+    type: number
+    label: "Points: off-the-job trend"
+    group_label: "Risk factors: points"
+    description: "Points from otj_trend_6_weeks."
+    sql: ${TABLE}.points_otj_trend ;;
+    value_format_name: decimal_0
+  }
+
+  dimension: otj_trend_6_weeks {
+    type: number
+    label: "Off-the-job trend (6 weeks, per week)"
+    group_label: "Risk factors: measures"
+    description: "Slope of the weekly OTJ plan attainment over 6 weeks (per week); NULL = unknown."
+    sql: ${TABLE}.otj_trend_6_weeks ;;
+    value_format_name: percent_1
+  }
+
+  dimension: points_otj_gap {
+    type: number
+    label: "Points: off-the-job gap"
+    group_label: "Risk factors: points"
+    description: "Points from weeks_without_otj_in_a_row."
+    sql: ${TABLE}.points_otj_gap ;;
+    value_format_name: decimal_0
+  }
+
+  dimension: weeks_without_otj_in_a_row {
+    type: number
+    label: "Weeks without off-the-job hours in a row"
+    group_label: "Risk factors: measures"
+    description: "Weeks in a row with an OTJ plan and no hours logged (within 12 weeks); NULL = no plan."
+    sql: ${TABLE}.weeks_without_otj_in_a_row ;;
+    value_format_name: decimal_0
+  }
+
+  dimension: days_since_last_contact {
+    type: number
+    label: "Days since last contact"
+    group_label: "Risk factors: measures"
+    description: "Days since the last coach contact; NULL when none was ever recorded (the feedback factor's measure)."
+    sql: ${TABLE}.days_since_last_contact ;;
+    value_format_name: decimal_0
   }
 
   dimension: weeks_in_current_band {
@@ -252,10 +413,10 @@ view: fct_coach_caseload_weekly {
 
   dimension_group: since_last_contact {
     label: "Since last contact"
-    description: "Time from last_contact_date to the week's Sunday (week_end_date)."
+    description: "Time from last_contact_date to the week's Sunday (week_end_date), in weeks (in days: the mart's days_since_last_contact, a dimension of its own)."
     type: duration
     datatype: date
-    intervals: [day, week]
+    intervals: [week]
     sql_start: ${TABLE}.last_contact_date ;;
     sql_end: ${TABLE}.week_end_date ;;
   }

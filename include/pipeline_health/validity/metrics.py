@@ -55,8 +55,15 @@ def auc(scores: ArrayLike, labels: ArrayLike) -> float:
     return _weighted_auc(level, n_levels, positive, np.ones(positive.size))
 
 
-def auc_bootstrap_ci(scores: ArrayLike, labels: ArrayLike, clusters: ArrayLike | None = None, *,
-                     n_boot: int = 1000, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
+def auc_bootstrap_ci(
+    scores: ArrayLike,
+    labels: ArrayLike,
+    clusters: ArrayLike | None = None,
+    *,
+    n_boot: int = 1000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float]:
     """Percentile bootstrap interval of the AUC, resampling whole clusters with replacement."""
     positive = np.asarray(labels, dtype=bool).ravel()
     score_level, n_levels = _levels(scores)
@@ -110,8 +117,14 @@ def recall(flags: ArrayLike, labels: ArrayLike) -> Rate:
     return Rate(int((flagged & positive).sum()), int(positive.sum()))
 
 
-def recall_before_event(entities: ArrayLike, period_end: ArrayLike, flags: ArrayLike,
-                        event_day: ArrayLike, weeks_before: int, period_days: int = 7) -> Rate:
+def recall_before_event(
+    entities: ArrayLike,
+    period_end: ArrayLike,
+    flags: ArrayLike,
+    event_day: ArrayLike,
+    weeks_before: int,
+    period_days: int = 7,
+) -> Rate:
     """Of the entities with an event, the share flagged in the period ending `weeks_before` weeks earlier.
 
     Rows are periods (e.g. scored weeks): `period_end` and `event_day` are day numbers

@@ -51,7 +51,8 @@ def cross_presentation_auc(table: EvaluationTable) -> list[dict]:
     """One row per (train presentation -> test presentation) pair."""
     label = table.label(HORIZON_WEEKS).astype(float)
     groups = presentation_of(table.apprentice_id)
-    names = sorted(n for n, v in table.measures.items() if np.nanstd(v) > 0) if len(label) else []
+    varying = [n for n, v in table.measures.items() if (~np.isnan(v)).sum() > 1 and np.nanstd(v) > 0]
+    names = sorted(varying) if len(label) else []
     out = []
     for train_name in sorted(set(groups)):
         for test_name in sorted(set(groups) - {train_name}):

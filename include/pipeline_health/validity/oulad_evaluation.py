@@ -38,8 +38,21 @@ MART = "marts.fct_apprentice_risk_weekly"
 HORIZON_WEEKS = 8
 NEWLY_RED_HORIZON_WEEKS = 12
 LEAD_WEEKS = (0, 2, 4, 8)
-NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL",
-                 "REAL", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
+NUMERIC_TYPES = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "FLOAT",
+    "DOUBLE",
+    "DECIMAL",
+    "REAL",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+)
 # Numeric mart columns that are the score itself or its history, not a signal of their own.
 NOT_SIGNALS = {"risk_score", "points_total", "previous_risk_score"}
 EPOCH = date(1970, 1, 1)
@@ -102,8 +115,12 @@ def _days(column: str) -> str:
     return f"datediff('day', DATE '{EPOCH.isoformat()}', {column})"
 
 
-def load_table(warehouse: Path | str, data_dir: Path | str, modules: Collection[str] = (),
-               presentations: Collection[str] = ()) -> EvaluationTable:
+def load_table(
+    warehouse: Path | str,
+    data_dir: Path | str,
+    modules: Collection[str] = (),
+    presentations: Collection[str] = (),
+) -> EvaluationTable:
     import duckdb
 
     from pipeline_health.loaders.duckdb_loader import connect
@@ -112,58 +129,84 @@ def load_table(warehouse: Path | str, data_dir: Path | str, modules: Collection[
         described = con.execute(
             "SELECT column_name, data_type FROM information_schema.columns "
             "WHERE table_schema = 'marts' AND table_name = 'fct_apprentice_risk_weekly' "
-            "ORDER BY ordinal_position").fetchall()
+            "ORDER BY ordinal_position"
+        ).fetchall()
         if not described:
             raise RuntimeError(f"{warehouse} has no {MART}: run import-oulad (it scores) first")
-        numeric = [name for name, kind in described
-                   if kind.split("(")[0] in NUMERIC_TYPES and name not in NOT_SIGNALS]
-        select = ", ".join([
-            "apprentice_id", f"{_days('week_end_date')} AS week_end",
-            "CAST(risk_score AS DOUBLE) AS risk_score",
-            "risk_band", "is_newly_red", *[f'CAST("{c}" AS DOUBLE) AS "{c}"' for c in numeric]])
+        numeric = [
+            name
+            for name, kind in described
+            if kind.split("(")[0] in NUMERIC_TYPES and name not in NOT_SIGNALS
+        ]
+        select = ", ".join(
+            [
+                "apprentice_id",
+                f"{_days('week_end_date')} AS week_end",
+                "CAST(risk_score AS DOUBLE) AS risk_score",
+                "risk_band",
+                "is_newly_red",
+                *[f'CAST("{c}" AS DOUBLE) AS "{c}"' for c in numeric],
+            ]
+        )
         try:
             query = f"SELECT {select} FROM {MART} ORDER BY apprentice_id, week_end_date"
             rows = con.execute(query).fetchnumpy()
         except duckdb.Error as exc:
             raise RuntimeError(f"cannot read {MART} from {warehouse}: {exc}") from exc
-    as_float = {k: np.ma.filled(np.ma.asarray(v, dtype=float), np.nan) for k, v in rows.items()
-                if k in numeric or k in ("week_end", "risk_score")}
+    as_float = {
+        k: np.ma.filled(np.ma.asarray(v, dtype=float), np.nan)
+        for k, v in rows.items()
+        if k in numeric or k in ("week_end", "risk_score")
+    }
     ids = np.asarray(rows["apprentice_id"], dtype=object)
     withdrawals = _withdrawal_days(data_dir, modules, presentations)
     unknown = sorted(set(ids) - set(withdrawals))
     if unknown:
-        raise RuntimeError(f"{len(unknown)} scored apprentice(s) are not students of {data_dir} "
-                           f"(e.g. {unknown[0]}): evaluate with the folder that was imported")
+        raise RuntimeError(
+            f"{len(unknown)} scored apprentice(s) are not students of {data_dir} "
+            f"(e.g. {unknown[0]}): evaluate with the folder that was imported"
+        )
     table = EvaluationTable(
-        apprentice_id=ids, week_end=as_float["week_end"], risk_score=as_float["risk_score"],
+        apprentice_id=ids,
+        week_end=as_float["week_end"],
+        risk_score=as_float["risk_score"],
         risk_band=np.asarray(rows["risk_band"], dtype=object),
         is_newly_red=np.ma.filled(np.ma.asarray(rows["is_newly_red"]), False).astype(bool),
         withdrawal_day=np.array([withdrawals[i] for i in ids], dtype=float),
         points={c: as_float[c] for c in numeric if c.startswith("points_")},
-        measures={c: as_float[c] for c in numeric if not c.startswith("points_")})
+        measures={c: as_float[c] for c in numeric if not c.startswith("points_")},
+    )
     # Defensive: a week ending on or after the unregistration is not "before" it.
     keep = ~(table.withdrawal_day <= table.week_end)
     return _subset(table, keep) if not keep.all() else table
 
 
-def _withdrawal_days(data_dir: Path | str, modules: Collection[str], presentations: Collection[str]
-                     ) -> dict[str, float]:
+def _withdrawal_days(
+    data_dir: Path | str, modules: Collection[str], presentations: Collection[str]
+) -> dict[str, float]:
     """apprentice_id -> day number of the dated withdrawal (NaN when the student did not withdraw)."""
     data = read_oulad(data_dir, modules, presentations, activity=False)
     out: dict[str, float] = {}
     for key, student in data.students.items():
         presentation = data.presentations[key[:2]]
         day = timeline(student, presentation).withdrawal_day
-        out[apprentice_id(key)] = (math.nan if day is None
-                                   else float((day_to_date(presentation.day0, day) - EPOCH).days))
+        out[apprentice_id(key)] = (
+            math.nan if day is None else float((day_to_date(presentation.day0, day) - EPOCH).days)
+        )
     return out
 
 
 def _subset(table: EvaluationTable, keep: np.ndarray) -> EvaluationTable:
     return EvaluationTable(
-        table.apprentice_id[keep], table.week_end[keep], table.risk_score[keep], table.risk_band[keep],
-        table.is_newly_red[keep], table.withdrawal_day[keep],
-        {k: v[keep] for k, v in table.points.items()}, {k: v[keep] for k, v in table.measures.items()})
+        table.apprentice_id[keep],
+        table.week_end[keep],
+        table.risk_score[keep],
+        table.risk_band[keep],
+        table.is_newly_red[keep],
+        table.withdrawal_day[keep],
+        {k: v[keep] for k, v in table.points.items()},
+        {k: v[keep] for k, v in table.measures.items()},
+    )
 
 
 def _signal(name: str, kind: str, values: np.ndarray, label: np.ndarray) -> SignalAuc:
@@ -175,8 +218,9 @@ def _signal(name: str, kind: str, values: np.ndarray, label: np.ndarray) -> Sign
     non_null = metrics.auc(values[present], label[present]) if present.any() else math.nan
     if not math.isnan(non_null) and direction == "lower":
         non_null = 1 - non_null
-    return SignalAuc(name, kind, value, direction, float(present.mean()) if present.size else math.nan,
-                     non_null)
+    return SignalAuc(
+        name, kind, value, direction, float(present.mean()) if present.size else math.nan, non_null
+    )
 
 
 def evaluate(table: EvaluationTable, *, n_boot: int = 1000, seed: int = 0) -> OuladEvaluation:
@@ -194,12 +238,20 @@ def evaluate(table: EvaluationTable, *, n_boot: int = 1000, seed: int = 0) -> Ou
     withdrawers = set(table.apprentice_id[~np.isnan(table.withdrawal_day)])
     recall = []
     for weeks in LEAD_WEEKS:
-        flagged = metrics.recall_before_event(table.apprentice_id, table.week_end, red | amber,
-                                              table.withdrawal_day, weeks)
-        flagged_red = metrics.recall_before_event(table.apprentice_id, table.week_end, red,
-                                                  table.withdrawal_day, weeks)
-        recall.append({"weeks_before": weeks, "withdrawers": flagged.denominator,
-                       "amber_or_red": flagged.value, "red": flagged_red.value})
+        flagged = metrics.recall_before_event(
+            table.apprentice_id, table.week_end, red | amber, table.withdrawal_day, weeks
+        )
+        flagged_red = metrics.recall_before_event(
+            table.apprentice_id, table.week_end, red, table.withdrawal_day, weeks
+        )
+        recall.append(
+            {
+                "weeks_before": weeks,
+                "withdrawers": flagged.denominator,
+                "amber_or_red": flagged.value,
+                "red": flagged_red.value,
+            }
+        )
     return OuladEvaluation(
         students_scored=len(set(table.apprentice_id)),
         student_weeks=int(table.apprentice_id.size),
@@ -207,8 +259,9 @@ def evaluate(table: EvaluationTable, *, n_boot: int = 1000, seed: int = 0) -> Ou
         base_rate_8w=metrics.base_rate(label).value,
         base_rate_12w=base_12,
         auc=metrics.auc(table.risk_score, label),
-        auc_ci_95=metrics.auc_bootstrap_ci(table.risk_score, label, table.apprentice_id, n_boot=n_boot,
-                                           seed=seed),
+        auc_ci_95=metrics.auc_bootstrap_ci(
+            table.risk_score, label, table.apprentice_id, n_boot=n_boot, seed=seed
+        ),
         auc_ci_method=f"percentile bootstrap over students ({n_boot} resamples, seed {seed})",
         red_share=metrics.share(red).value,
         amber_share=metrics.share(amber).value,
@@ -220,11 +273,18 @@ def evaluate(table: EvaluationTable, *, n_boot: int = 1000, seed: int = 0) -> Ou
         best_single_signal=best.name if best else "",
         best_single_signal_auc=best.auc if best else math.nan,
         signals=signals,
-        recall_before_withdrawal=recall)
+        recall_before_withdrawal=recall,
+    )
 
 
-def evaluate_oulad(warehouse: Path | str, data_dir: Path | str, *, modules: Collection[str] = (),
-                   presentations: Collection[str] = (), n_boot: int = 1000) -> OuladEvaluation:
+def evaluate_oulad(
+    warehouse: Path | str,
+    data_dir: Path | str,
+    *,
+    modules: Collection[str] = (),
+    presentations: Collection[str] = (),
+    n_boot: int = 1000,
+) -> OuladEvaluation:
     return evaluate(load_table(warehouse, data_dir, modules, presentations), n_boot=n_boot)
 
 
@@ -256,15 +316,23 @@ def format_report(result: OuladEvaluation) -> str:
         f"{'AUC non-null':>13}",
     ]
     for s in sorted(result.signals, key=lambda s: -s.auc if not math.isnan(s.auc) else 1):
-        lines.append(f"{s.name:<36} {num(s.auc):>6} {s.direction:>10} {pct(s.coverage):>9} "
-                     f"{num(s.auc_non_null):>13}")
-    lines += ["", f"{'withdrawers flagged, k weeks before':<36} {'k':>3} {'n':>5} {'Amber/Red':>10} "
-              f"{'Red':>8}"]
+        lines.append(
+            f"{s.name:<36} {num(s.auc):>6} {s.direction:>10} {pct(s.coverage):>9} {num(s.auc_non_null):>13}"
+        )
+    lines += [
+        "",
+        f"{'withdrawers flagged, k weeks before':<36} {'k':>3} {'n':>5} {'Amber/Red':>10} {'Red':>8}",
+    ]
     for r in result.recall_before_withdrawal:
-        lines.append(f"{'':<36} {r['weeks_before']:>3} {r['withdrawers']:>5} {pct(r['amber_or_red']):>10} "
-                     f"{pct(r['red']):>8}")
-    lines += ["", f"AUC interval: {result.auc_ci_method}. Single signals: direction chosen on the data, "
-              "NULL imputed with the median."]
+        lines.append(
+            f"{'':<36} {r['weeks_before']:>3} {r['withdrawers']:>5} {pct(r['amber_or_red']):>10} "
+            f"{pct(r['red']):>8}"
+        )
+    lines += [
+        "",
+        f"AUC interval: {result.auc_ci_method}. Single signals: direction chosen on the data, "
+        "NULL imputed with the median.",
+    ]
     return "\n".join(lines)
 
 

@@ -96,14 +96,22 @@ def truth_declines(warehouse: Path) -> dict:
             """SELECT withdrawal_kind, decline_shape, decline_depth,
                       date_diff('day', decline_onset_date, withdrawal_date)
                FROM truth.apprentice_outcomes
-               WHERE decline_onset_date IS NOT NULL AND withdrawal_date IS NOT NULL""").fetchall()
+               WHERE decline_onset_date IS NOT NULL AND withdrawal_date IS NOT NULL"""
+        ).fetchall()
         dips, dip_depth = con.execute(
             """SELECT count(*), median(decline_depth) FROM truth.apprentice_outcomes
-               WHERE decline_recovered_date IS NOT NULL""").fetchone()
-    kind, shape, depth, days = (np.array(c, dtype=object) for c in zip(*declines, strict=True)) if declines \
+               WHERE decline_recovered_date IS NOT NULL"""
+        ).fetchone()
+    kind, shape, depth, days = (
+        (np.array(c, dtype=object) for c in zip(*declines, strict=True))
+        if declines
         else (np.array([], dtype=object),) * 4
-    return {"lost_by_21d": simulated.engagement_lost_by(kind, shape, depth.astype(float), days.astype(float)),
-            "recovering_dips": int(dips), "recovering_dip_depth": dip_depth}
+    )
+    return {
+        "lost_by_21d": simulated.engagement_lost_by(kind, shape, depth.astype(float), days.astype(float)),
+        "recovering_dips": int(dips),
+        "recovering_dip_depth": dip_depth,
+    }
 
 
 def simulated_figures(rows: dict, config: dict, warehouse: Path) -> dict:
@@ -378,8 +386,10 @@ def oulad_figures(data_dir: Path, workdir: Path, n_boot: int) -> dict:
     from pipeline_health.loaders.duckdb_loader import DuckDBLoader
     from pipeline_health.oulad import duckdb_event_days, import_oulad
     from pipeline_health.oulad.scoring import score_warehouse
+    from pipeline_health.validity.metrics import oriented_auc
     from pipeline_health.validity.oulad_ceiling import cross_presentation_auc
     from pipeline_health.validity.oulad_evaluation import evaluate, load_table
+    from pipeline_health.validity.oulad_overdue import overdue_assessments
 
     workdir.mkdir(parents=True, exist_ok=True)
     warehouse = workdir / "warehouse.duckdb"
@@ -387,9 +397,15 @@ def oulad_figures(data_dir: Path, workdir: Path, n_boot: int) -> dict:
     summary = import_oulad(data_dir, DuckDBLoader(warehouse), existing_days=duckdb_event_days(warehouse))
     score_warehouse(warehouse, summary.first_day, summary.last_day)
     table_ = load_table(warehouse, data_dir)
+    overdue = overdue_assessments(table_, data_dir)
+    label = table_.label(8)
+    with_overdue = dataclasses.replace(table_, measures={**table_.measures, "overdue_assessments": overdue})
     return {
         "evaluation": evaluate(table_, n_boot=n_boot),
         "ceiling": cross_presentation_auc(table_),
+        "ceiling_with_overdue": cross_presentation_auc(with_overdue),
+        "overdue_auc": oriented_auc(overdue, label),
+        "overdue_share": float((overdue > 0).mean()) if len(overdue) else math.nan,
         "presentations": summary.presentations,
         "students": summary.students,
         "seconds": time.perf_counter() - started,
@@ -463,13 +479,30 @@ def oulad_section(fig: dict, data_dir: Path) -> list[str]:
         "learners and tested on the other (`validity/oulad_ceiling.py`):",
         "",
     ]
+    with_overdue = {(c["train"], c["test"]): c["auc"] for c in fig["ceiling_with_overdue"]}
     lines += table(
-        ["fitted on", "tested on", "measures", "test student-weeks", "AUC"],
+        ["fitted on", "tested on", "measures", "test student-weeks", "AUC", "AUC with overdue assessments"],
         [
-            [c["train"], c["test"], str(c["measures"]), f"{c['test_rows']:,}", num(c["auc"])]
+            [
+                c["train"],
+                c["test"],
+                str(c["measures"]),
+                f"{c['test_rows']:,}",
+                num(c["auc"]),
+                num(with_overdue.get((c["train"], c["test"]))),
+            ]
             for c in fig["ceiling"]
         ],
     )
+    auc_overdue, direction = fig["overdue_auc"]
+    lines += [
+        "**A signal the raw contract cannot carry**: non-exam assessments past their due date without a "
+        "submission (`assessments.csv` has due days; the contract has quiz attempts but no schedule of what "
+        f"was due; `validity/oulad_overdue.py`). On its own: AUC {num(auc_overdue)} (risk when {direction}; "
+        f"{pct(fig['overdue_share'], 0)} of student-weeks have one). The last column above adds it to the "
+        "yardstick's measures.",
+        "",
+    ]
     return lines
 
 
@@ -562,8 +595,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--first-cohort", default="2024-01")
     parser.add_argument("--last-cohort", default="2024-12")
     parser.add_argument("--equity-weeks", type=int, default=26, help="length of the equity on/off histories")
-    parser.add_argument("--equity-population", type=int, help="apprentices of the equity histories "
-                        "(default: --population)")
+    parser.add_argument(
+        "--equity-population", type=int, help="apprentices of the equity histories (default: --population)"
+    )
     parser.add_argument("--workdir", type=Path, default=Path(".state/validity"))
     parser.add_argument("--oulad-dir", type=Path, default=Path("../shared/data/oulad-aaa"))
     parser.add_argument("--no-oulad", action="store_true", help="leave out the real-data section")

@@ -106,6 +106,8 @@ def band_metrics(rows: dict, band: np.ndarray, score: np.ndarray) -> dict:
         out["red_weeks_decided_by_status"] = share(decided[red])
         out["red_weeks_decided_by_at_risk"] = share((decided & (status == "At Risk"))[red])
         out["red_weeks_decided_by_delayed"] = share((decided & (status == "Delayed"))[red])
+        out["newly_red_decided_by_status"] = share(decided[new])
+        out["newly_red_decided_by_at_risk"] = share((decided & (status == "At Risk"))[new])
 
     ids = rows["apprentice_id"]
     end, withdrawal, onset = rows["week_end_date"], rows["withdrawal_date"], rows["decline_onset_date"]

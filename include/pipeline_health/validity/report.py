@@ -546,6 +546,11 @@ def targets_section(sim: dict, oulad: dict | None, seed: int) -> list[str]:
             f"{pct(m.get('red_weeks_decided_by_delayed'))})",
             _met((m.get("red_weeks_decided_by_status") or 0) < 0.5),
         ],
+        [
+            "... and most newly-Red alerts (share Red only through its points)",
+            pct(m.get("newly_red_decided_by_status")),
+            _met((m.get("newly_red_decided_by_status") or 0) < 0.5),
+        ],
     ]
     if oulad:
         e = oulad["evaluation"]

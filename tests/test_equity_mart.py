@@ -152,3 +152,16 @@ def test_equity_effect_shows_as_a_feedback_gap_whose_interval_excludes_zero(
     assert on["gap_mean_days_since_feedback_ci_low"] > 0
     assert abs(off["gap_mean_days_since_feedback"]) < on["gap_mean_days_since_feedback"] / 2
     assert off["gap_mean_days_since_feedback_ci_low"] < on["gap_mean_days_since_feedback_ci_low"]
+
+
+def test_validity_report_reads_the_planted_gap_and_only_it(with_equity_effect, built_warehouse) -> None:
+    """The validity report's equity check (validity/equity_check.py) on the same two warehouses."""
+    from pipeline_health.validity.equity_check import read_gap
+    from pipeline_health.validity.report import equity_verdict
+
+    on = read_gap(with_equity_effect.path, AFFECTED)
+    off = read_gap(built_warehouse, AFFECTED)
+    assert on.week_start_date is not None and on.gap_mean_days_since_feedback_ci[0] > 0
+    assert "The lens finds the planted gap and only it." in equity_verdict(off, on)
+    # Swapped, the verdict must not claim success: the "off" history would show the gap.
+    assert "only it" not in equity_verdict(on, on)

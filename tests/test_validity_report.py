@@ -127,7 +127,7 @@ def _png_size(path: Path) -> tuple[int, int]:
 def test_make_validity_on_a_small_population(tmp_path):
     out, plot, work = tmp_path / "validity.md", tmp_path / "validity.png", tmp_path / "work"
     args = ["--seed", "11", "--population", "150", "--first-cohort", "2024-01", "--last-cohort", "2024-02",
-            "--equity-weeks", "6", "--equity-population", "700", "--no-oulad", "--workdir", str(work),
+            "--equity-weeks", "0", "--no-oulad", "--workdir", str(work),
             "--output", str(out), "--plot", str(plot)]
     result = _run(args, ROOT)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -154,6 +154,6 @@ def test_make_validity_on_a_small_population(tmp_path):
     for dimension, group, _apprentices, withdrawers, fnr, *_ in table:
         assert (fnr == "–") == (int(withdrawers.replace(",", "")) < 10), (dimension, group, withdrawers, fnr)
 
-    # The equity lens finds the planted feedback gap, and not without it.
-    equity = text.split("## Equity lens", 1)[1]
-    assert "The lens finds the planted gap and only it." in equity, equity
+    # Left out on request (the equity verdict is tested on the session's warehouses in
+    # test_equity_mart.py, which already hold the effect on and off).
+    assert "Not run (`--equity-weeks 0`)" in text.split("## Equity lens", 1)[1]

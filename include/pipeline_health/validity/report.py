@@ -599,7 +599,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--population", type=int, default=3000)
     parser.add_argument("--first-cohort", default="2024-01")
     parser.add_argument("--last-cohort", default="2024-12")
-    parser.add_argument("--equity-weeks", type=int, default=26, help="length of the equity on/off histories")
+    parser.add_argument("--equity-weeks", type=int, default=26,
+                        help="length of the equity on/off histories (0: leave the equity check out)")
     parser.add_argument(
         "--equity-population", type=int, help="apprentices of the equity histories (default: --population)"
     )
@@ -633,8 +634,10 @@ def main(argv: list[str] | None = None) -> int:
 
     step = time.perf_counter()
     equity_cfg = dataclasses.replace(cfg, population=args.equity_population or args.population)
-    off, on = compare(args.workdir, equity_cfg, args.equity_weeks)
-    timings["equity on/off"] = time.perf_counter() - step
+    equity = None
+    if args.equity_weeks > 0:
+        equity = compare(args.workdir, equity_cfg, args.equity_weeks)
+        timings["equity on/off"] = time.perf_counter() - step
 
     oulad = None
     if not args.no_oulad:
@@ -670,7 +673,8 @@ def main(argv: list[str] | None = None) -> int:
     parts = [
         targets_section(sim, oulad, args.seed),
         simulated_section(sim, args.seed, tuned_on, cfg),
-        equity_section(off, on, args.equity_weeks, equity_cfg),
+        equity_section(*equity, args.equity_weeks, equity_cfg) if equity
+        else ["## Equity lens", "", "Not run (`--equity-weeks 0`).", ""],
     ]
     if oulad:
         parts.append(oulad_section(oulad, args.oulad_dir))

@@ -115,8 +115,8 @@ def test_dashboard_url_from_env_keeps_existing_query(monkeypatch: pytest.MonkeyP
 
 
 def test_default_dashboard_url_is_the_page_inside_the_airflow_ui() -> None:
+    from pipeline_health.config import DEFAULT_DASHBOARD_URL
     from pipeline_health.dashboard.app import URL_PREFIX, URL_ROUTE
-    from pipeline_health.notifier.compose import DEFAULT_DASHBOARD_URL
 
     # /plugin/<url_route> is the UI page; what follows is the app's own path (its iframe).
     assert DEFAULT_DASHBOARD_URL == f"http://localhost:8080/plugin/{URL_ROUTE}{URL_PREFIX}/"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
-import os
 import sys
 import time
 from datetime import date, timedelta
@@ -45,9 +44,9 @@ def _add_sim_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    if args.duckdb_path:
-        os.environ["PIPELINE_HEALTH_DUCKDB_PATH"] = args.duckdb_path
     settings = Settings.from_env()
+    if args.duckdb_path:  # the option wins over PIPELINE_HEALTH_DUCKDB_PATH
+        settings = dataclasses.replace(settings, duckdb_path=Path(args.duckdb_path))
     if args.days < 1:
         raise ValueError(f"--days must be at least 1, got {args.days}")
     end = args.end or date.today() - timedelta(days=1)

@@ -1,5 +1,10 @@
 """Settings read from environment variables, validated once, with clear errors.
 
+The one module that reads the environment (tests/test_settings.py fails on a read anywhere
+else): `Settings.from_env()` for the warehouse, `SimulationConfig.from_env()` for the
+simulator, and the small functions below for settings that one module needs, read when
+called. Other modules may build a child process's environment, never read a setting from it.
+
 Every setting has a default that runs the whole system locally on DuckDB.
 Credentials never live here: BigQuery uses the Airflow Google connection.
 """
@@ -7,6 +12,7 @@ Credentials never live here: BigQuery uses the Airflow Google connection.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,8 +24,10 @@ class ConfigError(ValueError):
     """A setting is missing or unusable; the message names the setting."""
 
 
-def _env(name: str, default: str) -> str:
-    value = os.environ.get(name)
+def _env(name: str, default: str, environ: Mapping[str, str] | None = None) -> str:
+    """The stripped value of `name`, or `default` when it is unset or blank; read from
+    `environ` when given (a child process's environment), else from this process's."""
+    value = (os.environ if environ is None else environ).get(name)
     return default if value is None or value.strip() == "" else value.strip()
 
 
@@ -63,6 +71,11 @@ class Settings:
     bq_raw_dataset: str
     bq_location: str
     gcp_conn_id: str
+    # dbt's BigQuery target dataset (Cosmos profile; dbt/profiles.yml reads the same variable).
+    bq_dataset: str = "pipeline_health"
+    # `<prefix>` of the notifier's `<prefix>marts` / `<prefix>ops` datasets; empty: derived
+    # from bq_raw_dataset (notifier.factory.bigquery_dataset_prefix).
+    bq_dataset_prefix: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -71,19 +84,74 @@ class Settings:
             raise ConfigError(
                 f"PIPELINE_HEALTH_WAREHOUSE={warehouse!r}: expected 'duckdb' or 'bigquery'"
             )
-        state_dir = Path(_env("PIPELINE_HEALTH_STATE_DIR", str(DEFAULT_STATE_DIR)))
-        duckdb_path = Path(
-            _env("PIPELINE_HEALTH_DUCKDB_PATH", str(state_dir / "warehouse.duckdb"))
-        )
+        state = state_dir()
         return cls(
             warehouse=warehouse,
-            state_dir=state_dir,
-            duckdb_path=duckdb_path,
+            state_dir=state,
+            duckdb_path=duckdb_path(state),
             bq_project=_env("PIPELINE_HEALTH_BQ_PROJECT", ""),
             bq_raw_dataset=_env("PIPELINE_HEALTH_BQ_RAW_DATASET", "pipeline_health_raw"),
             bq_location=_env("PIPELINE_HEALTH_BQ_LOCATION", "EU"),
             gcp_conn_id=_env("PIPELINE_HEALTH_GCP_CONN_ID", "google_cloud_default"),
+            bq_dataset=_env("PIPELINE_HEALTH_BQ_DATASET", "pipeline_health"),
+            bq_dataset_prefix=_env("PIPELINE_HEALTH_BQ_DATASET_PREFIX", ""),
         )
+
+
+def state_dir() -> Path:
+    """PIPELINE_HEALTH_STATE_DIR: local warehouse, Airflow home and caches (default .state)."""
+    return Path(_env("PIPELINE_HEALTH_STATE_DIR", str(DEFAULT_STATE_DIR)))
+
+
+def duckdb_path(state: Path, environ: Mapping[str, str] | None = None) -> Path:
+    """PIPELINE_HEALTH_DUCKDB_PATH, default `<state>/warehouse.duckdb`; from `environ` when
+    given (the base of a child process's environment), else from this process's."""
+    return Path(_env("PIPELINE_HEALTH_DUCKDB_PATH", str(state / "warehouse.duckdb"), environ))
+
+
+# Settings of one module each, read when called (at import for the orchestration constants).
+
+def dbt_project_dir() -> Path:
+    """PIPELINE_HEALTH_DBT_DIR: the dbt project Cosmos and the dbt CLI run (default dbt/)."""
+    return Path(_env("PIPELINE_HEALTH_DBT_DIR", str(PROJECT_ROOT / "dbt")))
+
+
+def writer_pool() -> str:
+    """PIPELINE_HEALTH_WRITER_POOL: the Airflow pool of every task that writes the warehouse."""
+    return _env("PIPELINE_HEALTH_WRITER_POOL", "pipeline_health_warehouse_writer")
+
+
+# How Cosmos renders dbt (orchestration.cosmos_setup, README "Performance").
+COSMOS_MODES = ("after_all", "build", "watcher", "watcher_after_all")
+
+
+def cosmos_mode() -> str:
+    """PIPELINE_HEALTH_COSMOS_MODE, one of COSMOS_MODES (default after_all)."""
+    mode = _env("PIPELINE_HEALTH_COSMOS_MODE", "after_all").lower()
+    if mode not in COSMOS_MODES:
+        raise ConfigError(f"PIPELINE_HEALTH_COSMOS_MODE={mode!r}: expected one of {sorted(COSMOS_MODES)}")
+    return mode
+
+
+DASHBOARD_URL_ENV = "PIPELINE_HEALTH_DASHBOARD_URL"
+# The Pipeline Health page inside the Airflow UI (plugins/pipeline_health_dashboard.py):
+# /plugin/<url_route>/<app path> opens the UI with the page's iframe on that path and query,
+# also after the login redirect.
+DEFAULT_DASHBOARD_URL = "http://localhost:8080/plugin/pipeline-health/pipeline-health/"
+
+
+def dashboard_url() -> str:
+    """PIPELINE_HEALTH_DASHBOARD_URL: base of the dashboard links in coach emails."""
+    return _env(DASHBOARD_URL_ENV, DEFAULT_DASHBOARD_URL)
+
+
+ALERT_FROM_ENV = "PIPELINE_HEALTH_ALERT_FROM"
+
+
+def alert_from() -> str:
+    """PIPELINE_HEALTH_ALERT_FROM: sender of coach emails; empty when unset (the SMTP
+    connection's `from_email` is used, notifier.send)."""
+    return _env(ALERT_FROM_ENV, "")
 
 
 def _week_range(value: object, name: str, low: int, high: int) -> tuple[bool, str]:

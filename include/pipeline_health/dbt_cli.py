@@ -15,9 +15,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from pipeline_health.config import PROJECT_ROOT
+from pipeline_health.config import PROJECT_ROOT, dbt_project_dir
 
-DBT_PROJECT_DIR = Path(os.environ.get("PIPELINE_HEALTH_DBT_DIR", PROJECT_ROOT / "dbt"))
+DBT_PROJECT_DIR = dbt_project_dir()
 
 
 def dbt_executable() -> str:
@@ -37,6 +37,7 @@ def run_dbt(args: list[str], *, work_dir: Path, duckdb_path: Path | None = None,
     extra_vars may override; duckdb_path points the duckdb target at that file; without
     `target` the profile's default (PIPELINE_HEALTH_DBT_TARGET, else duckdb) is used.
     """
+    # The child's environment: this process's, plus what dbt needs (settings are read in config).
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     if duckdb_path is not None:
         env["PIPELINE_HEALTH_DUCKDB_PATH"] = str(Path(duckdb_path).resolve())

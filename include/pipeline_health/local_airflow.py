@@ -12,19 +12,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipeline_health.config import DEFAULT_STATE_DIR, PROJECT_ROOT
+from pipeline_health.config import PROJECT_ROOT, duckdb_path, state_dir
 
 # Importing Airflow (cosmos_setup does) creates $AIRFLOW_HOME/logs, ~/airflow when it is
 # unset: keep even that inside the state folder.
-os.environ.setdefault("AIRFLOW_HOME", os.path.join(
-    os.environ.get("PIPELINE_HEALTH_STATE_DIR", "").strip() or DEFAULT_STATE_DIR, "airflow"))
+os.environ.setdefault("AIRFLOW_HOME", str(state_dir() / "airflow"))
 
 from pipeline_health.orchestration.cosmos_setup import DBT_PROJECT_DIR, WRITER_POOL  # noqa: E402
 
 
 def airflow_env(state_dir: Path, base: dict[str, str] | None = None) -> dict[str, str]:
     """Environment for Airflow processes that use this repository's DAGs and warehouse."""
-    env = dict(os.environ if base is None else base)
+    env = dict(os.environ) if base is None else dict(base)
     home = state_dir / "airflow"
     env.update({
         "AIRFLOW_HOME": str(home),
@@ -46,8 +45,7 @@ def airflow_env(state_dir: Path, base: dict[str, str] | None = None) -> dict[str
         "SCARF_ANALYTICS": "false",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
         "PIPELINE_HEALTH_STATE_DIR": str(state_dir),
-        "PIPELINE_HEALTH_DUCKDB_PATH": env.get("PIPELINE_HEALTH_DUCKDB_PATH")
-        or str(state_dir / "warehouse.duckdb"),
+        "PIPELINE_HEALTH_DUCKDB_PATH": str(duckdb_path(state_dir, base)),
         "PIPELINE_HEALTH_DBT_DIR": str(DBT_PROJECT_DIR),
     })
     return env

@@ -7,7 +7,6 @@ have line breaks removed so a name cannot add headers.
 from __future__ import annotations
 
 import html
-import os
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -15,13 +14,9 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from pipeline_health import config
 from pipeline_health.notifier.models import CoachAlert, RedApprentice, week_end
 
-DASHBOARD_URL_ENV = "PIPELINE_HEALTH_DASHBOARD_URL"
-# The Pipeline Health page inside the Airflow UI (plugins/pipeline_health_dashboard.py):
-# /plugin/<url_route>/<app path> opens the UI with the page's iframe on that path and query,
-# also after the login redirect.
-DEFAULT_DASHBOARD_URL = "http://localhost:8080/plugin/pipeline-health/pipeline-health/"
 ARROW = "\u2192"
 
 
@@ -123,8 +118,9 @@ def factors(a: RedApprentice) -> tuple[Factor, ...]:
 
 
 def dashboard_url(coach_id: str, week_start: date, base_url: str | None = None) -> str:
-    """Base URL (env PIPELINE_HEALTH_DASHBOARD_URL) with `coach` and `week` query parameters."""
-    base = base_url or os.environ.get(DASHBOARD_URL_ENV, "").strip() or DEFAULT_DASHBOARD_URL
+    """Base URL (env PIPELINE_HEALTH_DASHBOARD_URL, config.dashboard_url) with `coach` and
+    `week` query parameters."""
+    base = base_url or config.dashboard_url()
     parts = urlsplit(base)
     query = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("coach", "week")]
     query += [("coach", coach_id), ("week", week_start.isoformat())]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date
 
 from pipeline_health.config import ConfigError, Settings
@@ -14,18 +13,16 @@ from pipeline_health.notifier.source import (
     NewlyRedSource,
 )
 
-DATASET_PREFIX_ENV = "PIPELINE_HEALTH_BQ_DATASET_PREFIX"
-
 
 def bigquery_dataset_prefix(settings: Settings) -> str:
     """`<prefix>` of the `<prefix>marts` and `<prefix>ops` datasets.
 
     Defaults to the raw dataset's name without its trailing "raw"
-    ("pipeline_health_raw" -> "pipeline_health_"); PIPELINE_HEALTH_BQ_DATASET_PREFIX overrides.
+    ("pipeline_health_raw" -> "pipeline_health_"); PIPELINE_HEALTH_BQ_DATASET_PREFIX
+    (`settings.bq_dataset_prefix`) overrides.
     """
-    override = os.environ.get(DATASET_PREFIX_ENV)
-    if override is not None and override.strip():
-        return override.strip()
+    if settings.bq_dataset_prefix:
+        return settings.bq_dataset_prefix
     raw = settings.bq_raw_dataset
     return raw[: -len("raw")] if raw.endswith("raw") else f"{raw}_"
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import smtplib
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
@@ -34,7 +33,7 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Any
 
-from pipeline_health.config import ConfigError
+from pipeline_health.config import ALERT_FROM_ENV, ConfigError, alert_from
 from pipeline_health.notifier.alert_log import AlertLog
 from pipeline_health.notifier.compose import compose_coach_email
 from pipeline_health.notifier.models import CoachAlert, SentAlert, check_week_start
@@ -42,7 +41,6 @@ from pipeline_health.notifier.source import NewlyRedSource
 
 log = logging.getLogger(__name__)
 
-ALERT_FROM_ENV = "PIPELINE_HEALTH_ALERT_FROM"
 DEFAULT_SMTP_CONN_ID = "smtp_default"
 
 
@@ -137,7 +135,7 @@ class _Mailer:
         return self._hook
 
     def sender(self) -> str:
-        configured = os.environ.get(ALERT_FROM_ENV, "").strip()
+        configured = alert_from()
         sender = configured or (self.open().from_email or "").strip()
         if "@" not in parseaddr(sender)[1]:
             raise ConfigError(

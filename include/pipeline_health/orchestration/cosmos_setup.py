@@ -7,9 +7,6 @@ at setup (`dbt parse`), never `dbt ls` at parse time; dbt runs in-process
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from cosmos import (
     ExecutionConfig,
     ProfileConfig,
@@ -24,14 +21,14 @@ from cosmos.constants import (
     TestIndirectSelection,
 )
 
-from pipeline_health.config import PROJECT_ROOT, Settings
+from pipeline_health.config import Settings, cosmos_mode, dbt_project_dir, writer_pool
 
-DBT_PROJECT_DIR = Path(os.environ.get("PIPELINE_HEALTH_DBT_DIR", PROJECT_ROOT / "dbt"))
+DBT_PROJECT_DIR = dbt_project_dir()
 MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
 
 # Every task that writes the DuckDB file runs in this pool; locally it has one slot
 # because DuckDB allows one writer per file. In production (BigQuery) widen it.
-WRITER_POOL = os.environ.get("PIPELINE_HEALTH_WRITER_POOL", "pipeline_health_warehouse_writer")
+WRITER_POOL = writer_pool()
 
 
 def project_config() -> ProjectConfig:
@@ -62,7 +59,7 @@ def profile_config(settings: Settings | None = None) -> ProfileConfig:
                 conn_id=settings.gcp_conn_id,
                 profile_args={
                     "project": settings.bq_project,
-                    "dataset": os.environ.get("PIPELINE_HEALTH_BQ_DATASET", "pipeline_health"),
+                    "dataset": settings.bq_dataset,
                     "location": settings.bq_location,
                 },
             ),
@@ -80,15 +77,14 @@ def profile_config(settings: Settings | None = None) -> ProfileConfig:
 #   watcher_after_all  one `dbt run` producer, a sensor per model, then one task running every test
 #   after_all    LOCAL: one dbt process per model, then one task running every test
 #   build        LOCAL: one task per model running it and its tests; multi-parent tests detached
-COSMOS_MODE = os.environ.get("PIPELINE_HEALTH_COSMOS_MODE", "after_all").lower()
+# config.cosmos_mode() checks the setting against config.COSMOS_MODES, the keys below.
+COSMOS_MODE = cosmos_mode()
 TEST_BEHAVIOR = {
     "build": TestBehavior.BUILD,
     "after_all": TestBehavior.AFTER_ALL,
     "watcher": TestBehavior.AFTER_EACH,
     "watcher_after_all": TestBehavior.AFTER_ALL,
 }
-if COSMOS_MODE not in TEST_BEHAVIOR:
-    raise ValueError(f"PIPELINE_HEALTH_COSMOS_MODE={COSMOS_MODE!r}: expected one of {sorted(TEST_BEHAVIOR)}")
 WATCHER = COSMOS_MODE.startswith("watcher")
 
 

@@ -14,17 +14,20 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from pipeline_health.schemas import EVENT_TABLES
+
 STREAM_MALFORMED = 12
 
 KINDS = ("null_key", "out_of_range", "duplicate_event_id", "outside_day",
          "unknown_apprentice", "unparseable")
 
-# Per table: the timestamp column, numeric columns with valid ranges, enum columns.
-_TIMESTAMP = {
-    "raw_session_attendance": "session_start_at", "raw_quiz_attempts": "attempted_at",
-    "raw_coach_feedback": "feedback_at", "raw_progress_reviews": "review_at",
-    "raw_otj_hours": "logged_at", "raw_status_changes": "changed_at",
-}
+# Per event table, from the raw contract (schemas.py): the id and apprentice key columns and
+# the timestamp column that dates the event.
+_KEYS = {t.name: (t.event_id_column, t.apprentice_column) for t in EVENT_TABLES}
+_TIMESTAMP = {t.name: t.occurred_column for t in EVENT_TABLES}
+# Per table: a numeric column with values out of its valid range, and a column with values
+# that do not parse as its type or vocabulary (tests/test_raw_contract.py checks that each is
+# a contract column with a validation rule that rejects them).
 _OUT_OF_RANGE = {
     "raw_session_attendance": ("minutes_attended", ("-15", "9999")),
     "raw_quiz_attempts": ("score", ("-5", "104", "250")),
@@ -39,6 +42,24 @@ _UNPARSEABLE = {
     "raw_coach_feedback": ("feedback_type", ("unknown", "")),
     "raw_status_changes": ("to_status", ("Paused", "")),
 }
+
+
+def corrupted_columns(table_name: str) -> dict[str, set[str]]:
+    """Per kind, the columns `inject` may change in a row of `table_name` (a duplicate may
+    also move its timestamp within the day)."""
+    event_id, apprentice_id = _KEYS[table_name]
+    timestamp = _TIMESTAMP[table_name]
+    out = {
+        "null_key": {event_id, apprentice_id},
+        "duplicate_event_id": {timestamp},
+        "outside_day": {timestamp},
+        "unknown_apprentice": {apprentice_id},
+    }
+    if table_name in _OUT_OF_RANGE:
+        out["out_of_range"] = {_OUT_OF_RANGE[table_name][0]}
+    if table_name in _UNPARSEABLE:
+        out["unparseable"] = {timestamp, _UNPARSEABLE[table_name][0]}
+    return out
 
 
 def inject(tables: dict[str, list[dict]], day: date, seed: int, rate: float
@@ -66,8 +87,9 @@ def inject(tables: dict[str, list[dict]], day: date, seed: int, rate: float
             counts[name][kind] += 1
             bad = dict(row)
             p = int(pick[k])
+            event_id, apprentice_id = _KEYS[name]
             if kind == "null_key":
-                bad["apprentice_id" if p % 2 else "event_id"] = None
+                bad[apprentice_id if p % 2 else event_id] = None
             elif kind == "out_of_range":
                 col, values = _OUT_OF_RANGE[name]
                 bad[col] = values[p % len(values)]
@@ -80,7 +102,7 @@ def inject(tables: dict[str, list[dict]], day: date, seed: int, rate: float
                 moved = day + timedelta(days=shift)
                 bad[_TIMESTAMP[name]] = moved.isoformat() + bad[_TIMESTAMP[name]][10:]
             elif kind == "unknown_apprentice":
-                bad["apprentice_id"] = f"APP-X{p:06d}"
+                bad[apprentice_id] = f"APP-X{p:06d}"
             else:  # unparseable
                 if p % 3 == 0:
                     bad[_TIMESTAMP[name]] = "not-a-timestamp"

@@ -172,3 +172,35 @@ def test_a_failing_query_shows_an_error_element(published: Path) -> None:
     app.dependency_overrides[AUTHENTICATED] = lambda: None
     response = TestClient(app).get("/")
     assert response.status_code == 500 and 'class="error"' in response.text and "boom" not in response.text
+
+
+def _freshness_rows(html: str) -> dict[str, str]:
+    return {re.search(r'data-table="(\w+)"', r).group(1): r for r in _rows(html, "freshness")}
+
+
+def test_pipeline_tab_shows_a_stale_raw_table_as_stale_with_age_and_thresholds(client: TestClient) -> None:
+    html = client.get("/pipeline").text
+    rows = _freshness_rows(html)
+    assert len(rows) == 11
+    # Past its error threshold (dashboard_sample.FRESHNESS): 100 h old, error after 54 h.
+    stale = rows["raw_status_changes"]
+    assert 'class="stale"' in stale and 'class="badge fresh-error">error<' in stale
+    assert ">4 d 4 h<" in stale and ">30 h<" in stale and ">54 h<" in stale
+    warned = rows["raw_quiz_attempts"]
+    assert 'class="stale"' in warned and 'fresh-warn">warn<' in warned and ">2 d 12 h<" in warned
+    fresh = rows["raw_otj_hours"]
+    assert "stale" not in fresh and 'fresh-pass">pass<' in fresh and ">6 min<" in fresh
+    assert ">not checked<" in rows["raw_programmes"] and "stale" not in rows["raw_programmes"]
+    assert "checked\n2026-11-23 00:10:00 UTC by the daily run of 2026-11-22" in html
+
+
+def test_before_any_freshness_check_the_raw_tables_show_unchecked(tmp_path: Path) -> None:
+    import duckdb
+
+    warehouse = build(tmp_path / "w.duckdb")
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("drop table ops.source_freshness")
+    html = _client(publish(warehouse, tmp_path / "p.duckdb").path).get("/pipeline").text
+    rows = _freshness_rows(html)
+    assert len(rows) == 11 and all(">not checked<" in r and "stale" not in r for r in rows.values())
+    assert "No dbt source freshness check recorded yet" in html and 'class="error"' not in html

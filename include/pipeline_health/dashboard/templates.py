@@ -242,6 +242,8 @@ _PIPELINE = """{% extends "base.html" %}{% from "macros.html" import tile %}
 {{ tile("Last weekly run (week starting)",
         latest.weekly.period_start.isoformat() if latest.weekly else "none", "last_weekly") }}
 </div>
+<p class="muted">The dbt project's models, sources and tests:
+<a href="dbt-docs/" id="dbt-docs">dbt docs</a>.</p>
 <h2>Last runs</h2>
 {% call(rows) section("last_runs") %}
 <table id="runs"><thead><tr><th>DAG</th><th>Period start</th><th>Finished (UTC)</th><th>Run id</th></tr>

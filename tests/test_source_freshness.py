@@ -187,3 +187,35 @@ def test_dbt_source_freshness_on_a_duckdb_warehouse(tmp_path) -> None:
     written = source_freshness.sources_json_path(_settings(tmp_path, warehouse))
     assert written == tmp_path / "dbt-freshness" / "target" / "sources.json"
     assert json.loads(written.read_text())["results"]
+
+
+def test_bigquery_record_truncates_the_ops_table_with_a_typed_load_job(monkeypatch) -> None:
+    """Offline: the load job the BigQuery path sends (its table, schema, disposition, rows)."""
+    from google.cloud import bigquery
+
+    class FakeClient:
+        def __init__(self):
+            self.datasets, self.loads = [], []
+
+        def create_dataset(self, dataset, exists_ok):
+            self.datasets.append((dataset, exists_ok))
+
+        def load_table_from_json(self, rows, destination, job_config, location):
+            self.loads.append((rows, destination, job_config, location))
+            return type("Job", (), {"result": lambda self: None})()
+
+    monkeypatch.delenv("PIPELINE_HEALTH_BQ_DATASET_PREFIX", raising=False)
+    settings = Settings(warehouse="bigquery", state_dir=Path("/nowhere"), duckdb_path=Path("/nowhere/w"),
+                        bq_project="my-project-1", bq_raw_dataset="pipeline_health_raw", bq_location="EU",
+                        gcp_conn_id="google_cloud_default")
+    client = FakeClient()
+    source_freshness.record_bigquery(settings, parse_sources(SOURCES_JSON, date(2026, 11, 22)), client)
+    assert client.datasets == [("my-project-1.pipeline_health_ops", True)]
+    (rows, destination, config, location), = client.loads
+    assert destination == "my-project-1.pipeline_health_ops.source_freshness" and location == "EU"
+    assert config.write_disposition == bigquery.WriteDisposition.WRITE_TRUNCATE
+    assert [(f.name, f.field_type) for f in config.schema] == [(n, t) for n, _, t in source_freshness.COLUMNS]
+    json.dumps(rows)  # plain JSON values: ISO timestamps and dates
+    stale = next(r for r in rows if r["source_table"] == "raw_status_changes")
+    assert stale["status"] == "error" and stale["run_day"] == "2026-11-22"
+    assert stale["max_loaded_at"] == "2026-11-18T20:10:00+00:00" and stale["age_hours"] == 100.0

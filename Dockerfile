@@ -1,11 +1,15 @@
 # Production image: Airflow 3.3 on Python 3.11 with this project's DAGs, package and dbt project.
 FROM apache/airflow:3.3.2-python3.11
 
+# The package is installed into site-packages, so it is told where the dbt project and the
+# state folder are (its default is relative to its own source folder).
 ENV PIPELINE_HEALTH_HOME=/opt/pipeline-health \
     AIRFLOW__CORE__DAGS_FOLDER=/opt/pipeline-health/dags \
     AIRFLOW__CORE__PLUGINS_FOLDER=/opt/pipeline-health/plugins \
     AIRFLOW__CORE__LOAD_EXAMPLES=False \
     PIPELINE_HEALTH_WAREHOUSE=bigquery \
+    PIPELINE_HEALTH_DBT_DIR=/opt/pipeline-health/dbt \
+    PIPELINE_HEALTH_STATE_DIR=/opt/pipeline-health/.state \
     PIPELINE_HEALTH_DUCKDB_PATH=/opt/pipeline-health/.state/warehouse.duckdb
 
 WORKDIR /opt/pipeline-health
@@ -15,6 +19,8 @@ RUN pip install --no-cache-dir -r requirements.txt -c constraints.txt
 
 COPY --chown=airflow:root . .
 # The package under include/ is imported as `pipeline_health`, as in development and tests.
-# The dbt manifest is built here so DAG parsing never runs `dbt ls`.
+# The dbt manifest is built here so DAG parsing never runs `dbt ls`; the dbt docs site beside it
+# (no warehouse needed) is served behind the Airflow login at /pipeline-health/dbt-docs/.
 RUN pip install --no-cache-dir --no-deps . \
-    && dbt parse --project-dir dbt --profiles-dir dbt --target duckdb
+    && dbt parse --project-dir dbt --profiles-dir dbt --target duckdb \
+    && dbt docs generate --no-compile --empty-catalog --project-dir dbt --profiles-dir dbt --target duckdb

@@ -8,6 +8,7 @@ STAMP := $(VENV)/.installed
 export PIPELINE_HEALTH_STATE_DIR ?= $(CURDIR)/.state
 export PIPELINE_HEALTH_DUCKDB_PATH ?= $(PIPELINE_HEALTH_STATE_DIR)/warehouse.duckdb
 MANIFEST := dbt/target/manifest.json
+DBT_DOCS := dbt/target/index.html
 DBT_SOURCES := $(shell find dbt/models dbt/macros dbt/snapshots dbt/tests dbt/seeds -type f 2>/dev/null) dbt/dbt_project.yml
 
 .PHONY: setup demo test lint bench validity lock clean
@@ -24,7 +25,15 @@ $(MANIFEST): $(STAMP) $(DBT_SOURCES)
 	$(BIN)/dbt parse --quiet --project-dir dbt --profiles-dir dbt --target duckdb
 	touch $(MANIFEST)
 
-setup: $(STAMP) $(MANIFEST)
+# The dbt docs site (index.html + catalog.json beside the manifest), served behind the Airflow
+# login by the Pipeline Health plugin at /pipeline-health/dbt-docs/. No warehouse needed:
+# --no-compile keeps the parsed manifest, --empty-catalog skips reading table metadata.
+$(DBT_DOCS): $(MANIFEST)
+	$(BIN)/dbt docs generate --quiet --no-compile --empty-catalog --project-dir dbt --profiles-dir dbt \
+		--target duckdb
+	touch $(DBT_DOCS)
+
+setup: $(STAMP) $(MANIFEST) $(DBT_DOCS)
 
 demo: setup
 	$(BIN)/python -m pipeline_health.cli demo

@@ -15,6 +15,12 @@ re-running a run, or a backfill over any range, leaves the same warehouse.
   retries**: fix it, then clear the task. "locked by another process" means another
   writer holds the DuckDB file (a manual dbt run?): that is retried; if the retries run
   out, wait for the writer, then clear the task.
+* `check_source_freshness` — `dbt source freshness` on the raw event tables after the load
+  (age of their last delivered rows; thresholds in `dbt/models/staging/_apprenticeship__sources.yml`).
+  A warning is logged; a table past its error threshold fails the task **without retries**,
+  naming the table and its age, and the day is not recorded, so the weekly DAG (risk
+  scores, coach emails) waits. The Pipeline tab of the page shows it. Find why the feed
+  delivers no rows; once loads deliver them again, clear the task.
 * `dbt_daily.*` — each task builds one model; the tests run after all models. A failing
   test names the model; bad raw rows do **not** fail the run, they go to
   `stg_rejected_rows` with a reason (see the run summary).
@@ -74,6 +80,10 @@ with DAG(
     dbt_daily = cosmos_setup.dbt_task_group("dbt_daily", select=["tag:daily"], exclude=["tag:weekly+"])
 
     @task(pool=cosmos_setup.WRITER_POOL)
+    def check_source_freshness(data_interval_start=None, data_interval_end=None):
+        return daily_tasks.check_source_freshness(data_interval_start, data_interval_end)
+
+    @task(pool=cosmos_setup.WRITER_POOL)
     def record_and_summarise(data_interval_start=None, data_interval_end=None, run_id=None):
         return daily_tasks.record_and_summarise(data_interval_start, data_interval_end, run_id)
 
@@ -81,4 +91,7 @@ with DAG(
     def publish_dashboard():
         return dashboard_tasks.publish_dashboard()
 
-    simulate_and_load_raw() >> dbt_daily >> record_and_summarise() >> publish_dashboard()
+    # Freshness beside the models: a stale source does not stop them building, but the day
+    # is recorded complete (what the weekly DAG waits for) only when both succeeded.
+    loaded, recorded = simulate_and_load_raw(), record_and_summarise()
+    loaded >> [check_source_freshness(), dbt_daily] >> recorded >> publish_dashboard()

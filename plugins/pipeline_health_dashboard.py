@@ -3,6 +3,10 @@
 The app lives in pipeline_health.dashboard; this file only registers it. The API server
 mounts the FastAPI app at /pipeline-health, and the UI shows it in an iframe at
 /plugin/pipeline-health. Plugins load when the API server starts.
+
+"dbt Docs" (Browse menu) is the dbt docs site the same app serves behind the Airflow login
+(/pipeline-health/dbt-docs/), shown at /plugin/pipeline-health-dbt-docs; Cosmos's own docs
+routes are not enabled (unauthenticated on Airflow 3, see pipeline_health.dashboard.app).
 """
 
 from __future__ import annotations
@@ -21,4 +25,10 @@ class PipelineHealthDashboardPlugin(AirflowPlugin):
         "url_route": URL_ROUTE,
         "destination": "nav",
         "category": "Dashboards",
+    }, {
+        "name": "dbt Docs (Pipeline Health)",
+        "href": f"{URL_PREFIX}/dbt-docs/",
+        "url_route": f"{URL_ROUTE}-dbt-docs",
+        "destination": "nav",
+        "category": "Browse",
     }]

@@ -47,6 +47,7 @@ trap 'kill "${pids[@]}" 2>/dev/null; wait' EXIT INT TERM
 "$VENV/bin/airflow" triggerer --skip-serve-logs > "$LOGS/triggerer.log" 2>&1 & pids+=($!)
 echo "Airflow UI: http://127.0.0.1:${PORT}"
 echo "Pipeline Health page: http://127.0.0.1:${PORT}/plugin/pipeline-health"
+echo "dbt docs: http://127.0.0.1:${PORT}/plugin/pipeline-health-dbt-docs"
 echo "(DAGs unpaused; process logs in $LOGS; Ctrl-C stops)"
 wait -n "${pids[@]}" || true
 fail "an Airflow process exited (logs in $LOGS); stopping the others"

@@ -16,6 +16,9 @@ from pipeline_health.schemas import EVENT_TABLES, REFERENCE_TABLES
 WEEK = date(2026, 11, 16)
 PREVIOUS_WEEK = WEEK - timedelta(days=7)
 EVIL = "<script>alert('x')</script>"
+# ops.source_freshness: table -> (status, age in hours at the check, warn after, error after).
+FRESHNESS = {"raw_status_changes": ("error", 100.0, 30.0, 54.0),
+             "raw_quiz_attempts": ("warn", 60.0, 54.0, 78.0)}
 
 _CASELOAD_COLUMNS = """week_start_date DATE, week_end_date DATE, apprentice_id VARCHAR,
  apprentice_name VARCHAR, coach_id VARCHAR, coach_name VARCHAR, coach_email VARCHAR,
@@ -147,6 +150,16 @@ def build(path: Path) -> Path:
             con.execute(f"create table raw.{t.name} (name VARCHAR, loaded_at TIMESTAMPTZ)")
             con.execute(f"insert into raw.{t.name} values ('secret demographics', ?)",
                         [datetime(2026, 11, 23, 0, 5)])
+        # The last freshness check: one stale table past its error threshold, one past its warning.
+        con.execute("create table ops.source_freshness (source_table VARCHAR, status VARCHAR, "
+                    "max_loaded_at TIMESTAMPTZ, age_hours DOUBLE, warn_after_hours DOUBLE, "
+                    "error_after_hours DOUBLE, checked_at TIMESTAMPTZ, run_day DATE, message VARCHAR)")
+        checked_at = datetime(2026, 11, 23, 0, 10)
+        for t in EVENT_TABLES:
+            status, age, warn, error = FRESHNESS.get(t.name, ("pass", 0.1, 54.0, 78.0))
+            con.execute("insert into ops.source_freshness values (?, ?, ?, ?, ?, ?, ?, ?, null)",
+                        [t.name, status, checked_at - timedelta(hours=age), age, warn, error, checked_at,
+                         date(2026, 11, 22)])
     finally:
         con.close()
     return path

@@ -108,7 +108,8 @@ def test_schedules_give_whole_day_and_iso_week_intervals(dagbag, dag_id, start, 
 def test_every_warehouse_writer_is_in_the_one_slot_pool(dagbag):
     writers = {
         # publish_dashboard only reads, but DuckDB refuses a reader while a writer holds the file.
-        "pipeline_health_daily": {"simulate_and_load_raw", "record_and_summarise", "publish_dashboard"},
+        "pipeline_health_daily": {"simulate_and_load_raw", "check_source_freshness", "record_and_summarise",
+                                  "publish_dashboard"},
         "pipeline_health_weekly": {"check_snapshot_order", "record_week", "notify_coaches",
                                    "publish_dashboard"},
     }
@@ -123,6 +124,15 @@ def test_every_warehouse_writer_is_in_the_one_slot_pool(dagbag):
         assert dbt_tasks, f"{dag_id} has no dbt tasks"
         for t in dbt_tasks + [dag.get_task(tid) for tid in python_writers]:
             assert t.pool == WRITER_POOL, t.task_id
+
+
+def test_source_freshness_is_checked_after_the_load_and_gates_the_recorded_day(dagbag):
+    dag = dagbag.dags["pipeline_health_daily"]
+    check = dag.get_task("check_source_freshness")
+    assert check.upstream_task_ids == {"simulate_and_load_raw"}
+    # Beside the dbt models (a stale source does not stop them), before the day is recorded.
+    assert check.downstream_task_ids == {"record_and_summarise"}
+    assert check.retries >= 2  # a failing dbt process is retried; a stale source fails at once
 
 
 def test_daily_and_weekly_dbt_groups_split_the_project(dagbag):

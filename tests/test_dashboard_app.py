@@ -10,11 +10,18 @@ from dashboard_sample import EVIL, PREVIOUS_WEEK, WEEK, build
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from pipeline_health.dashboard.app import AUTHENTICATED, NOT_PUBLISHED, create_app
+from pipeline_health.dashboard.app import (
+    AUTHENTICATED,
+    DOCS_NOT_BUILT,
+    NOT_PUBLISHED,
+    create_app,
+    default_docs_dir,
+)
 from pipeline_health.dashboard.publish import publish
 from pipeline_health.dashboard.reader import DuckDBReader
 
 ROUTES = ["/", "/trends", "/equity", "/pipeline"]
+DOCS_ROUTES = ["/dbt-docs", "/dbt-docs/", "/dbt-docs/manifest.json", "/dbt-docs/catalog.json"]
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +30,8 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return publish(build(folder / "warehouse.duckdb"), folder / "published" / "published.duckdb").path
 
 
-def _client(path: Path, authenticated: bool = True) -> TestClient:
-    app = create_app(lambda: DuckDBReader(path))
+def _client(path: Path, authenticated: bool = True, docs_dir: Path | None = None) -> TestClient:
+    app = create_app(lambda: DuckDBReader(path), docs_dir=docs_dir)
     if authenticated:
         app.dependency_overrides[AUTHENTICATED] = lambda: None
     return TestClient(app)
@@ -43,7 +50,7 @@ def _rows(html: str, table_id: str) -> list[str]:
 def test_every_route_requires_an_authenticated_user(published: Path) -> None:
     client = _client(published, authenticated=False)
     app_routes = [r.path for r in client.app.routes if isinstance(r, APIRoute)]
-    assert sorted(app_routes) == sorted(ROUTES)
+    assert sorted(app_routes) == sorted(ROUTES + DOCS_ROUTES)
     for route in app_routes:
         response = client.get(route, params={"coach": "C1", "week": WEEK.isoformat()})
         assert response.status_code == 401, route
@@ -172,3 +179,100 @@ def test_a_failing_query_shows_an_error_element(published: Path) -> None:
     app.dependency_overrides[AUTHENTICATED] = lambda: None
     response = TestClient(app).get("/")
     assert response.status_code == 500 and 'class="error"' in response.text and "boom" not in response.text
+
+
+def _freshness_rows(html: str) -> dict[str, str]:
+    return {re.search(r'data-table="(\w+)"', r).group(1): r for r in _rows(html, "freshness")}
+
+
+def test_pipeline_tab_shows_a_stale_raw_table_as_stale_with_age_and_thresholds(client: TestClient) -> None:
+    html = client.get("/pipeline").text
+    rows = _freshness_rows(html)
+    assert len(rows) == 11
+    # Past its error threshold (dashboard_sample.FRESHNESS): 100 h old, error after 54 h.
+    stale = rows["raw_status_changes"]
+    assert 'class="stale"' in stale and 'class="badge fresh-error">error<' in stale
+    assert ">4 d 4 h<" in stale and ">30 h<" in stale and ">54 h<" in stale
+    warned = rows["raw_quiz_attempts"]
+    assert 'class="stale"' in warned and 'fresh-warn">warn<' in warned and ">2 d 12 h<" in warned
+    fresh = rows["raw_otj_hours"]
+    assert "stale" not in fresh and 'fresh-pass">pass<' in fresh and ">6 min<" in fresh
+    assert ">not checked<" in rows["raw_programmes"] and "stale" not in rows["raw_programmes"]
+    assert "checked\n2026-11-23 00:10:00 UTC by the daily run of 2026-11-22" in html
+
+
+def test_before_any_freshness_check_the_raw_tables_show_unchecked(tmp_path: Path) -> None:
+    import duckdb
+
+    warehouse = build(tmp_path / "w.duckdb")
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("drop table ops.source_freshness")
+    html = _client(publish(warehouse, tmp_path / "p.duckdb").path).get("/pipeline").text
+    rows = _freshness_rows(html)
+    assert len(rows) == 11 and all(">not checked<" in r and "stale" not in r for r in rows.values())
+    assert "No dbt source freshness check recorded yet" in html and 'class="error"' not in html
+
+
+@pytest.fixture
+def docs_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "target"
+    folder.mkdir()
+    (folder / "index.html").write_text("<html><head></head><body>dbt docs site</body></html>")
+    (folder / "manifest.json").write_text('{"nodes": {"model.pipeline_health.x": {}}}')
+    (folder / "catalog.json").write_text('{"nodes": {}}')
+    return folder
+
+
+def test_dbt_docs_are_served_to_a_logged_in_user_only(published: Path, docs_dir: Path) -> None:
+    anonymous = _client(published, authenticated=False, docs_dir=docs_dir)
+    for route in DOCS_ROUTES:
+        response = anonymous.get(route, follow_redirects=False)
+        assert response.status_code == 401, route
+        assert "dbt docs site" not in response.text and "pipeline_health.x" not in response.text
+    client = _client(published, docs_dir=docs_dir)
+    redirect = client.get("/dbt-docs", follow_redirects=False)
+    assert redirect.status_code in (302, 307) and redirect.headers["location"] == "dbt-docs/"
+    index = client.get("/dbt-docs/")
+    assert index.status_code == 200 and "dbt docs site" in index.text
+    assert index.headers["content-type"].startswith("text/html")
+    csp = index.headers["content-security-policy"]
+    # The site's own scripts run; nothing is fetched from outside (connect, script, img: self only).
+    assert "default-src 'none'" in csp and "connect-src 'self'" in csp and "http" not in csp
+    assert client.get("/dbt-docs/manifest.json").json() == {"nodes": {"model.pipeline_health.x": {}}}
+    assert client.get("/dbt-docs/catalog.json").json() == {"nodes": {}}
+    # Only the three files: no other path reaches the folder.
+    assert client.get("/dbt-docs/partial_parse.msgpack").status_code == 404
+    assert client.get("/dbt-docs/..%2Fmanifest.json").status_code == 404
+
+
+def test_dbt_docs_not_built_say_how_to_build_them(published: Path, tmp_path: Path) -> None:
+    response = _client(published, docs_dir=tmp_path / "nothing").get("/dbt-docs/")
+    assert response.status_code == 404 and "make setup" in response.text
+    assert DOCS_NOT_BUILT.split(".")[0] in response.text
+
+
+def test_pipeline_tab_links_to_the_dbt_docs(client: TestClient) -> None:
+    assert '<a href="dbt-docs/" id="dbt-docs">' in client.get("/pipeline").text
+
+
+def test_setup_built_the_dbt_docs_beside_the_manifest() -> None:
+    """`make setup` (and the image) run `dbt docs generate` after `dbt parse`."""
+    folder = default_docs_dir()
+    assert {"index.html", "manifest.json", "catalog.json"} <= {p.name for p in folder.iterdir()}
+    assert "dbt" in (folder / "index.html").read_text()[:5000].lower()
+
+
+def test_cosmos_docs_routes_answer_without_any_login(monkeypatch, docs_dir: Path) -> None:
+    """Why Cosmos's docs plugin stays off: on Airflow 3 (Cosmos 1.15) its app has no auth
+    dependency and Airflow mounts plugin apps as they are. If this starts failing, Cosmos
+    protects its routes and could be reconsidered."""
+    import json
+
+    from cosmos.plugin import airflow3
+
+    monkeypatch.setenv("AIRFLOW__COSMOS__DBT_DOCS_PROJECTS",
+                       json.dumps({"pipeline_health": {"dir": str(docs_dir), "index": "index.html"}}))
+    monkeypatch.setenv("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
+    anonymous = TestClient(airflow3.create_cosmos_fastapi_app())
+    assert anonymous.get("/pipeline_health/dbt_docs_index.html").status_code == 200
+    assert anonymous.get("/pipeline_health/manifest.json").status_code == 200

@@ -1,8 +1,13 @@
-"""The one way to run dbt as a child process on this project's dbt folder.
+"""The one way to run dbt on this project's dbt folder outside Cosmos's task groups.
 
-Used where no Airflow task runs dbt: the initial load, OULAD scoring, the score's fitting
-tool and the tests' warehouses. Each caller gives its own work folder, so its target and
-logs never clobber the manifest Cosmos reads (dbt/target) or another run's files.
+A child process by default: the initial load, OULAD scoring, the score's fitting tool and
+the tests' warehouses. Each caller gives its own work folder, so its target and logs never
+clobber the manifest Cosmos reads (dbt/target) or another run's files.
+
+`in_process=True` runs dbt in this process (dbtRunner), as Cosmos runs its tasks; an Airflow
+task needs it on DuckDB: dbt-duckdb keeps the file open in the process that ran dbt until
+that process exits, so under `dag.test` (the demo, the tests), where every task runs in one
+process after Cosmos's, a child dbt process would find the file locked.
 """
 
 from __future__ import annotations
@@ -28,34 +33,72 @@ def dbt_executable() -> str:
     return found
 
 
+def dbt_arguments(args: list[str], *, work_dir: Path, run_dates: tuple[date, date] | None = None,
+                  extra_vars: dict | None = None, target: str | None = None) -> list[str]:
+    """`args` plus this project's folders, the work folder's target and logs, target and vars."""
+    dbt_vars: dict = {}
+    if run_dates is not None:
+        dbt_vars.update(run_start_date=run_dates[0].isoformat(), run_end_date=run_dates[1].isoformat())
+    dbt_vars.update(extra_vars or {})
+    command = [*args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+               "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs")]
+    if target is not None:
+        command += ["--target", target]
+    if dbt_vars:
+        command += ["--vars", json.dumps(dbt_vars)]
+    return command
+
+
 def run_dbt(args: list[str], *, work_dir: Path, duckdb_path: Path | None = None,
             run_dates: tuple[date, date] | None = None, extra_vars: dict | None = None,
-            target: str | None = None, timeout: float | None = None) -> str:
+            target: str | None = None, timeout: float | None = None, in_process: bool = False,
+            allow_node_failures: bool = False) -> str:
     """Run `dbt <args>`; return its output, or raise RuntimeError with the output's tail.
 
     run_dates become the vars run_start_date / run_end_date (the DAGs' contract), which
     extra_vars may override; duckdb_path points the duckdb target at that file; without
     `target` the profile's default (PIPELINE_HEALTH_DBT_TARGET, else duckdb) is used.
+    allow_node_failures: dbt finished but some node failed or erred (exit code 1, e.g. a
+    source past its freshness error_after): return instead of raising; the caller reads
+    dbt's result file. A dbt that could not run (exit code 2) always raises.
+    in_process: run in this process (see the module's docstring); nothing is captured (dbt
+    logs to this process's output, i.e. the task log) and "" is returned; no timeout.
     """
-    # The child's environment: this process's, plus what dbt needs (settings are read in config).
-    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     if duckdb_path is not None:
         env["PIPELINE_HEALTH_DUCKDB_PATH"] = str(Path(duckdb_path).resolve())
-    dbt_vars: dict = {}
-    if run_dates is not None:
-        dbt_vars.update(run_start_date=run_dates[0].isoformat(), run_end_date=run_dates[1].isoformat())
-    dbt_vars.update(extra_vars or {})
-    command = [dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR),
-               "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(work_dir / "target"),
-               "--log-path", str(work_dir / "logs")]
-    if target is not None:
-        command += ["--target", target]
-    if dbt_vars:
-        command += ["--vars", json.dumps(dbt_vars)]
-    result = subprocess.run(command, env=env, cwd=PROJECT_ROOT, capture_output=True, text=True,
-                            timeout=timeout)
-    if result.returncode != 0:
-        dates = f" ({run_dates[0]} .. {run_dates[1]})" if run_dates else ""
+    arguments = dbt_arguments(args, work_dir=work_dir, run_dates=run_dates, extra_vars=extra_vars,
+                              target=target)
+    dates = f" ({run_dates[0]} .. {run_dates[1]})" if run_dates else ""
+    if in_process:
+        if timeout is not None:
+            raise ValueError("run_dbt: no timeout in process")
+        return _run_in_process(args, arguments, env, dates, allow_node_failures)
+    result = subprocess.run([dbt_executable(), *arguments], env={**os.environ, **env}, cwd=PROJECT_ROOT,
+                            capture_output=True, text=True, timeout=timeout)
+    if result.returncode != 0 and not (allow_node_failures and result.returncode == 1):
         raise RuntimeError(f"dbt {' '.join(args)}{dates} failed:\n"
                            f"{result.stdout[-6000:]}\n{result.stderr[-2000:]}")
     return result.stdout
+
+
+def _run_in_process(args: list[str], arguments: list[str], env: dict[str, str], dates: str,
+                    allow_node_failures: bool) -> str:
+    from dbt.cli.main import dbtRunner  # a second of imports: only when dbt runs
+
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        result = dbtRunner().invoke(arguments)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    if result.exception is not None:
+        raise RuntimeError(f"dbt {' '.join(args)}{dates} could not run: {result.exception}") \
+            from result.exception
+    if not result.success and not allow_node_failures:
+        raise RuntimeError(f"dbt {' '.join(args)}{dates} failed (see the dbt output above)")
+    return ""

@@ -3,18 +3,24 @@
 Every route requires an authenticated Airflow user: the UI's cookie authenticates the
 page in its iframe, and a request without a token gets 401. Coach, week and filters are
 query parameters, so a link (e.g. from a coach's email) opens the page on them.
+
+`/dbt-docs/` serves the dbt docs site built at set-up (`dbt docs generate`: dbt/target's
+index.html, manifest.json, catalog.json), read-only and behind the same login. Cosmos's own
+docs plugin is not used: on Airflow 3 its routes (/cosmos/<project>/...) are mounted without
+any authentication, so anyone who can reach the API server could read the project.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from airflow.api_fastapi.core_api.security import requires_authenticated
 from fastapi import Depends, FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from pipeline_health.dashboard import URL_PREFIX, URL_ROUTE, views
 from pipeline_health.dashboard.reader import NotPublished, Reader, reader_from_settings
@@ -39,11 +45,34 @@ _HEADERS = {
     "Cache-Control": "no-store",  # names of apprentices: never keep them in a shared cache
     "X-Content-Type-Options": "nosniff",
 }
+# The dbt docs site is a script application (AngularJS, inline): scripts and styles of its own
+# page only, data fetched from this origin (manifest.json, catalog.json), nothing from outside
+# (its usage tracker is blocked too).
+_DOCS_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+                               "img-src 'self' data:; font-src data:; connect-src 'self'; "
+                               "form-action 'none'; frame-ancestors 'self'; base-uri 'none'",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+}
+DOCS_FILES = {"index.html": "text/html; charset=utf-8", "manifest.json": "application/json",
+              "catalog.json": "application/json"}
+DOCS_NOT_BUILT = ("The dbt docs are not built. Build them with `make setup` (locally) or "
+                  "`dbt docs generate --no-compile --empty-catalog --project-dir dbt --profiles-dir dbt` "
+                  "(the image's build does it).")
 NOT_PUBLISHED = ("No data published yet. The last task of each daily and weekly pipeline run "
                  "publishes it; to publish now: python -m pipeline_health.dashboard.publish")
 
 
-def create_app(reader_factory: Callable[[], Reader] = reader_from_settings) -> FastAPI:
+def default_docs_dir() -> Path:
+    from pipeline_health.dbt_cli import DBT_PROJECT_DIR
+
+    return DBT_PROJECT_DIR / "target"
+
+
+def create_app(reader_factory: Callable[[], Reader] = reader_from_settings,
+               docs_dir: Path | None = None) -> FastAPI:
+    docs_dir = docs_dir or default_docs_dir()
     app = FastAPI(title="Pipeline Health", docs_url=None, redoc_url=None, openapi_url=None,
                   dependencies=[Depends(AUTHENTICATED)])
     env = environment()
@@ -92,6 +121,28 @@ def create_app(reader_factory: Callable[[], Reader] = reader_from_settings) -> F
     @app.get("/pipeline", response_class=HTMLResponse)
     def pipeline() -> HTMLResponse:
         return render("pipeline", views.Filters())
+
+    def docs_file(name: str) -> Response:
+        path = docs_dir / name  # one of DOCS_FILES: nothing from the request reaches the path
+        if not path.is_file():
+            return HTMLResponse(f"<p>{DOCS_NOT_BUILT}</p>", status_code=404, headers=_HEADERS)
+        return FileResponse(path, media_type=DOCS_FILES[name], headers=_DOCS_HEADERS)
+
+    @app.get("/dbt-docs", include_in_schema=False)
+    def dbt_docs_slash() -> RedirectResponse:
+        return RedirectResponse("dbt-docs/", headers=_HEADERS)
+
+    @app.get("/dbt-docs/")
+    def dbt_docs() -> Response:
+        return docs_file("index.html")
+
+    @app.get("/dbt-docs/manifest.json")
+    def dbt_docs_manifest() -> Response:
+        return docs_file("manifest.json")
+
+    @app.get("/dbt-docs/catalog.json")
+    def dbt_docs_catalog() -> Response:
+        return docs_file("catalog.json")
 
     return app
 

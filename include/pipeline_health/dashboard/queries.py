@@ -37,6 +37,7 @@ TABLES: dict[str, tuple[str, str]] = {
     "sent_alerts": ("ops", "sent_coach_alerts"),
     "load_reconciliation": ("ops", "ops_raw_load_reconciliation"),
     "snapshot": ("snapshots", "snap_apprentice_weekly_status"),
+    "source_freshness": ("ops", "source_freshness"),  # written by the daily DAG's freshness check
     **{name: ("raw", name) for name in EVENT_RAW_TABLES + REFERENCE_RAW_TABLES},
 }
 
@@ -167,6 +168,12 @@ from {load_reconciliation}
 group by load_date
 order by load_date desc limit 14"""),
     Query("raw_freshness", EVENT_RAW_TABLES + REFERENCE_RAW_TABLES, _FRESHNESS + "\norder by raw_table"),
+    # dbt source freshness as the last daily run's check found it (status and age at the check).
+    Query("source_freshness", ("source_freshness",), """
+select source_table, status, max_loaded_at, age_hours, warn_after_hours, error_after_hours,
+  checked_at, run_day
+from {source_freshness}
+order by source_table"""),
     Query("snapshot_weeks", ("snapshot",), """
 select dbt_valid_from, count(*) as versions_opened from {snapshot}
 group by dbt_valid_from

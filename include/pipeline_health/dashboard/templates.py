@@ -35,6 +35,8 @@ tr.newly-red{background:#fdecea}
 .badge{display:inline-block;border-radius:4px;padding:0 6px;font-size:12px;font-weight:600;color:#fff}
 .band-Red{background:#c62828}.band-Amber{background:#ef8f00}.band-Green{background:#2e7d32}
 .new{background:#7b1fa2}
+.fresh-pass{background:#2e7d32}.fresh-warn{background:#ef8f00}.fresh-error,.fresh-runtime-error{background:#c62828}
+tr.stale{background:#fff4e5}
 .muted{color:#777;font-size:12px}
 .factor{white-space:nowrap}
 .reasons{font-size:12px;color:#444;min-width:220px}
@@ -240,6 +242,8 @@ _PIPELINE = """{% extends "base.html" %}{% from "macros.html" import tile %}
 {{ tile("Last weekly run (week starting)",
         latest.weekly.period_start.isoformat() if latest.weekly else "none", "last_weekly") }}
 </div>
+<p class="muted">The dbt project's models, sources and tests:
+<a href="dbt-docs/" id="dbt-docs">dbt docs</a>.</p>
 <h2>Last runs</h2>
 {% call(rows) section("last_runs") %}
 <table id="runs"><thead><tr><th>DAG</th><th>Period start</th><th>Finished (UTC)</th><th>Run id</th></tr>
@@ -262,11 +266,23 @@ _PIPELINE = """{% extends "base.html" %}{% from "macros.html" import tile %}
 {% endcall %}
 <h2>Raw table freshness</h2>
 {% call(rows) section("raw_freshness") %}
+<p class="muted">{% if freshness_check %}dbt source freshness, checked
+{{ freshness_check.checked_at | utc }} UTC by the daily run of {{ freshness_check.run_day.isoformat()
+   if freshness_check.run_day else "–" }}{% else %}No dbt source freshness check recorded yet (the daily
+run checks after its load){% endif %}. Age is the time since a load last delivered rows to the table, at the
+check (loads stamp rows with the time they run, backfills included); warn / error: longer than the
+threshold, the table's feed may have stopped. Reference tables are replaced by every load, not checked.</p>
 <table id="freshness"><thead><tr><th>Raw table</th><th>Last loaded at (UTC)</th><th>Last load day</th>
-</tr></thead><tbody>
-{%- for r in rows %}<tr><td>{{ r.raw_table }}</td>
+<th>Status</th><th class="num">Age at the check</th><th class="num">Warn after</th>
+<th class="num">Error after</th></tr></thead><tbody>
+{%- for r in rows %}<tr data-table="{{ r.raw_table }}"{% if r.is_stale %} class="stale"{% endif %}>
+<td>{{ r.raw_table }}</td>
 <td>{{ r.last_loaded_at | utc if r.last_loaded_at else "never" }}</td>
-<td>{{ r.last_load_date.isoformat() if r.last_load_date else "–" }}</td></tr>{% endfor %}
+<td>{{ r.last_load_date.isoformat() if r.last_load_date else "–" }}</td>
+<td>{% if r.checked %}<span class="badge fresh-{{ r.status | replace(" ", "-") }}">{{ r.status_label }}</span>
+{%- else %}<span class="muted">not checked</span>{% endif %}</td>
+<td class="num">{{ r.age }}</td><td class="num">{{ r.warn_after }}</td>
+<td class="num">{{ r.error_after }}</td></tr>{% endfor %}
 </tbody></table>
 {% endcall %}
 <h2>Snapshot weeks recorded</h2>

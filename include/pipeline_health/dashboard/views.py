@@ -13,6 +13,7 @@ from typing import Any
 from pipeline_health.dashboard import charts
 from pipeline_health.dashboard.queries import REJECTION_REASONS
 from pipeline_health.dashboard.reader import Reader, Row
+from pipeline_health.source_freshness import format_age
 
 FEWER_THAN_10 = "fewer than 10"
 
@@ -205,6 +206,29 @@ def equity(reader: Reader, f: Filters) -> dict[str, Any]:
     return ctx
 
 
+def _freshness(raw: list[Row], checked: list[Row]) -> tuple[list[Row], Row | None]:
+    """Each raw table's last load with the last freshness check's status, age and thresholds
+    (event tables; reference tables are replaced by every load and not checked)."""
+    by_table = {r["source_table"]: r for r in checked}
+    rows = []
+    for r in raw:
+        check = by_table.get(r["raw_table"])
+        status = check["status"] if check else None
+        rows.append({**r, "checked": check is not None, "status": status,
+                     "status_label": {"runtime error": "error (not checked)"}.get(status, status),
+                     "is_stale": status in ("warn", "error", "runtime error"),
+                     "age": format_age(check["age_hours"]) if check and check["age_hours"] is not None
+                     else ("never loaded" if check and status != "runtime error" else "–"),
+                     "warn_after": _hours(check["warn_after_hours"]) if check else "–",
+                     "error_after": _hours(check["error_after_hours"]) if check else "–"})
+    latest = max(checked, key=lambda r: r["checked_at"], default=None)
+    return rows, latest
+
+
+def _hours(value: float | None) -> str:
+    return "–" if value is None else f"{value:g} h"
+
+
 def pipeline(reader: Reader, f: Filters) -> dict[str, Any]:
     ctx: dict[str, Any] = {"notices": [], "filters": f, "reasons": REJECTION_REASONS, "sections": {}}
     for name in ("last_runs", "load_days", "raw_freshness", "snapshot_weeks", "emails_per_week"):
@@ -212,4 +236,8 @@ def pipeline(reader: Reader, f: Filters) -> dict[str, Any]:
         ctx["sections"][name] = {"not_built": msg, "rows": [] if msg else reader.rows(name)}
     runs = ctx["sections"]["last_runs"]["rows"]
     ctx["latest"] = {kind: next((r for r in runs if r["kind"] == kind), None) for kind in ("daily", "weekly")}
+    # Before the first freshness check the table is missing: the raw tables show, unchecked.
+    checked = [] if reader.missing("source_freshness") else reader.rows("source_freshness")
+    section = ctx["sections"]["raw_freshness"]
+    section["rows"], ctx["freshness_check"] = _freshness(section["rows"], checked)
     return ctx

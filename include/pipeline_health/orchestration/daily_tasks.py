@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pipeline_health.config import Settings, SimulationConfig
-from pipeline_health.orchestration.preflight import check_ready, fail_fast
+from pipeline_health.orchestration.preflight import PermanentError, check_ready, fail_fast
 
 # The DAG file imports this module: the simulator (numpy, Faker) and the loaders (duckdb,
 # pyarrow) are imported inside the task callables, so parsing the DAG stays cheap.
@@ -53,6 +53,36 @@ def simulate_and_load(data_interval_start: datetime, data_interval_end: datetime
         log.warning("malformed rows injected on purpose (malformed_rate=%s): %s",
                     config.malformed_rate, result["malformed_injected"])
     return result
+
+
+@fail_fast
+def check_source_freshness(data_interval_start: datetime, data_interval_end: datetime) -> dict[str, Any]:
+    """`dbt source freshness` on the raw event tables, right after the load (one dbt invocation).
+
+    The result replaces ops.source_freshness (the dashboard's Pipeline tab) and dbt's
+    sources.json under the state folder. A table past its warn threshold is logged; one past
+    its error threshold (or that dbt could not query) fails the task without retries (a
+    retry reads the same rows), naming each table and its age. The DuckDB page is published
+    first, so it shows the stale table. See pipeline_health.source_freshness for what the
+    age means (time since a load last delivered rows to the table, not the simulated day).
+    """
+    from pipeline_health import source_freshness
+
+    settings = Settings.from_env()
+    day = interval_days(data_interval_start, data_interval_end)[0]
+    results = source_freshness.check(settings, run_day=day)
+    source_freshness.record(settings, results)
+    for r in results:
+        level = {"pass": logging.INFO, "warn": logging.WARNING}.get(r.status, logging.ERROR)
+        log.log(level, "source freshness %s: %s", r.status, r.describe())
+    message = source_freshness.failure_message(results)
+    if message:
+        if settings.warehouse == "duckdb":
+            from pipeline_health.dashboard.publish import publish_from_settings
+
+            publish_from_settings(settings)
+        raise PermanentError(message)
+    return {r.source_table: r.status for r in results}
 
 
 @fail_fast

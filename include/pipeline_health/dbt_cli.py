@@ -86,16 +86,13 @@ def _run_in_process(args: list[str], arguments: list[str], env: dict[str, str], 
                     allow_node_failures: bool) -> str:
     from dbt.cli.main import dbtRunner  # a second of imports: only when dbt runs
 
-    saved = {key: os.environ.get(key) for key in env}
+    saved = os.environ.copy()  # dbt reads its settings from the environment: restore it after
     os.environ.update(env)
     try:
         result = dbtRunner().invoke(arguments)
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        os.environ.clear()
+        os.environ.update(saved)
     if result.exception is not None:
         raise RuntimeError(f"dbt {' '.join(args)}{dates} could not run: {result.exception}") \
             from result.exception

@@ -9,6 +9,9 @@ export PIPELINE_HEALTH_STATE_DIR ?= $(CURDIR)/.state
 export PIPELINE_HEALTH_DUCKDB_PATH ?= $(PIPELINE_HEALTH_STATE_DIR)/warehouse.duckdb
 MANIFEST := dbt/target/manifest.json
 DBT_DOCS := dbt/target/index.html
+# SQL lint of the dbt project (rules in dbt/.sqlfluff). The warning filter hides Python's
+# harmless "leaked semaphore" notice at the end of a multi-process run.
+SQLFLUFF_LINT := PYTHONWARNINGS="ignore:resource_tracker:UserWarning" $(BIN)/sqlfluff lint dbt --processes 2
 DBT_SOURCES := $(shell find dbt/models dbt/macros dbt/snapshots dbt/tests dbt/seeds -type f 2>/dev/null) dbt/dbt_project.yml
 
 .PHONY: setup demo test lint bench validity lock clean
@@ -40,6 +43,7 @@ demo: setup
 
 test: setup
 	$(BIN)/ruff check .
+	$(SQLFLUFF_LINT)
 	$(BIN)/hadolint Dockerfile
 	bash scripts/install_test_packages.sh
 	bash scripts/setup_bq_emulator.sh > /dev/null
@@ -47,6 +51,7 @@ test: setup
 
 lint: setup
 	$(BIN)/ruff check .
+	$(SQLFLUFF_LINT)
 
 bench: setup
 	$(BIN)/python scripts/benchmark_simulator.py

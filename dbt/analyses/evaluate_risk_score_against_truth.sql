@@ -72,7 +72,7 @@ week_level as (
 
 ),
 
-{#- Per withdrawer: was any of their scored weeks ending in the 8 weeks before withdrawal Red? -#}
+{# Per withdrawer: was any of their scored weeks ending in the 8 weeks before withdrawal Red? -#}
 withdrawers as (
 
     select
@@ -102,6 +102,8 @@ apprentice_level as (
 
 metrics as (
 
+    {#- One metric a line: the later rows take the first row's names. #}
+    -- noqa: disable=AL03, LT05
     select 1 as metric_order, 'apprentice_weeks_scored' as metric, cast(apprentice_weeks as {{ pipeline_health.type_double() }}) as metric_value from week_level
     union all select 2, 'weeks', weeks from week_level
     union all select 3, 'red_share', round(red_weeks / nullif(cast(apprentice_weeks as {{ pipeline_health.type_double() }}), 0), 4) from week_level
@@ -118,6 +120,7 @@ metrics as (
     union all select 14, 'withdrawers_in_horizon', withdrawers from apprentice_level
     union all select 15, 'withdrawers_flagged_red_before', round(withdrawers_flagged_red / nullif(cast(withdrawers as {{ pipeline_health.type_double() }}), 0), 4) from apprentice_level
     union all select 16, 'avg_lead_days_earliest_red', round(avg_lead_days_first_red, 1) from apprentice_level
+    -- noqa: enable=AL03, LT05
 
 )
 

@@ -22,11 +22,13 @@ wrong_week_start as (
 
 known_dates as (
 
-    {#- (day, ISO week start, ISO year-week) -#}
+    {#- (day, ISO week start, ISO year-week), one row a line: the later rows take the first row's names. #}
+    -- noqa: disable=AL03, LT05
     select cast('2026-10-04' as date) as date_day, cast('2026-09-28' as date) as expected_week_start, '2026-W40' as expected_year_week
     union all select cast('2026-10-05' as date), cast('2026-10-05' as date), '2026-W41'
     union all select cast('2027-01-01' as date), cast('2026-12-28' as date), '2026-W53'
     union all select cast('2025-12-29' as date), cast('2025-12-29' as date), '2026-W01'
+    -- noqa: enable=AL03, LT05
 
 ),
 

@@ -7,6 +7,7 @@
 
 {%- set week = pipeline_health.snapshot_week() -%}
 {%- set week_end = pipeline_health.date_literal(week.end) -%}
+{%- set exit_statuses = pipeline_health.status_list(pipeline_health.exit_statuses()) -%}
 
 with
 
@@ -18,7 +19,7 @@ apprentices as (
 
 ),
 
-{#- Known at the week's end: dated on or before Sunday W AND loaded by Sunday W. -#}
+{# Known at the week's end: dated on or before Sunday W AND loaded by Sunday W. -#}
 status_changes as (
 
     select apprentice_id, status_change_id, changed_at, to_status, is_exit
@@ -28,20 +29,21 @@ status_changes as (
 
 ),
 
-{#- Exit statuses are final (as in fct_apprentice_daily): the latest exit wins (Completed, then Promoted). -#}
+{# Exit statuses are final (as in fct_apprentice_daily): the latest exit wins (Completed, then Promoted). -#}
 latest_status as (
 
     select apprentice_id, status_change_id, changed_at, to_status
     from status_changes
     where true
-    qualify row_number() over (
-        partition by apprentice_id
-        order by case when is_exit then 1 else 0 end desc, changed_at desc, status_change_id desc
-    ) = 1
+    qualify
+        row_number() over (
+            partition by apprentice_id
+            order by case when is_exit then 1 else 0 end desc, changed_at desc, status_change_id desc
+        ) = 1
 
 ),
 
-{#-
+{#
     In learning on Sunday W per the daily mart. Adds apprentices with no status change
     known yet (their start predates the loaded history): 'Active', as in the daily mart.
 -#}
@@ -66,7 +68,7 @@ final as (
     select
         population.apprentice_id,
         coalesce(latest_status.to_status, 'Active') as current_progression_status,
-        coalesce(latest_status.to_status, 'Active') not in {{ pipeline_health.status_list(pipeline_health.exit_statuses()) }} as is_in_learning,
+        coalesce(latest_status.to_status, 'Active') not in {{ exit_statuses }} as is_in_learning,
         latest_status.status_change_id,
         latest_status.changed_at as status_changed_at,
         {{ pipeline_health.date_literal(week.start) }} as observed_week_start_date

@@ -57,9 +57,10 @@ rejected_counts as (
     select
         source_table,
         load_date,
-        count(*) as rejected_rows
-        {%- for reason in pipeline_health.rejection_reasons() %},
+        count(*) as rejected_rows,
+        {%- for reason in pipeline_health.rejection_reasons() %}
         count(case when rejection_reason = '{{ reason }}' then 1 end) as rejected_{{ reason }}
+        {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from {{ ref('stg_apprenticeship__rejected_rows') }}
     where {{ pipeline_health.in_window('load_date', 'load') }}
@@ -91,9 +92,10 @@ final as (
         {%- for reason in pipeline_health.rejection_reasons() %}
         coalesce(rejected_counts.rejected_{{ reason }}, 0) as rejected_{{ reason }},
         {%- endfor %}
-        coalesce(raw_counts.raw_rows, 0)
+        (
+            coalesce(raw_counts.raw_rows, 0)
             = coalesce(staged_counts.staged_rows, 0) + coalesce(rejected_counts.rejected_rows, 0)
-            as is_reconciled
+        ) as is_reconciled
     from table_days
     left join raw_counts
         on table_days.source_table = raw_counts.source_table

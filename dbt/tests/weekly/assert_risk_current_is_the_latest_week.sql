@@ -2,11 +2,19 @@
 
 with
 
+latest_week as (
+
+    select max(week_start_date) as week_start_date
+    from {{ ref('fct_apprentice_risk_weekly') }}
+
+),
+
 weekly as (
 
-    select apprentice_id, week_start_date, risk_score
-    from {{ ref('fct_apprentice_risk_weekly') }}
-    where week_start_date = (select max(week_start_date) from {{ ref('fct_apprentice_risk_weekly') }})
+    select risk_weekly.apprentice_id, risk_weekly.week_start_date, risk_weekly.risk_score
+    from {{ ref('fct_apprentice_risk_weekly') }} as risk_weekly
+    inner join latest_week
+        on risk_weekly.week_start_date = latest_week.week_start_date
 
 ),
 

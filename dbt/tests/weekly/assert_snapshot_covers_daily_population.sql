@@ -25,12 +25,12 @@ daily_at_week_end as (
 
 snapshot_at_boundary as (
 
-    select snapshot.apprentice_id, snapshot.current_progression_status
-    from {{ ref('snap_apprentice_weekly_status') }} as snapshot
+    select versions.apprentice_id, versions.current_progression_status
+    from {{ ref('snap_apprentice_weekly_status') }} as versions
     cross join latest_boundary
-    where snapshot.dbt_valid_from <= latest_boundary.boundary_at
-        and (snapshot.dbt_valid_to is null or snapshot.dbt_valid_to > latest_boundary.boundary_at)
-        and coalesce(snapshot.dbt_is_deleted, 'False') != 'True'
+    where versions.dbt_valid_from <= latest_boundary.boundary_at
+        and (versions.dbt_valid_to is null or versions.dbt_valid_to > latest_boundary.boundary_at)
+        and coalesce(versions.dbt_is_deleted, 'False') != 'True'
 
 )
 

@@ -1,4 +1,7 @@
-{#- Per week, fct_programme_weekly_trends counts the same scored / Red / newly Red apprentices as fct_apprentice_risk_weekly. -#}
+{#-
+    Per week, fct_programme_weekly_trends counts the same scored / Red / newly Red apprentices
+    as fct_apprentice_risk_weekly.
+-#}
 
 with
 

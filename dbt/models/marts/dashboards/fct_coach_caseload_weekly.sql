@@ -64,15 +64,17 @@ daily as (
 
 ),
 
-{#- Islands of consecutive weeks in one band: week index minus rank within the band. -#}
+{# Islands of consecutive weeks in one band: week index minus rank within the band. -#}
 banded_weeks as (
 
     select
         apprentice_id,
         week_start_date,
         risk_band,
-        cast({{ pipeline_health.day_number('week_start_date') }} / 7 as {{ pipeline_health.type_integer() }})
-            - row_number() over (partition by apprentice_id, risk_band order by week_start_date) as island
+        (
+            cast({{ pipeline_health.day_number('week_start_date') }} / 7 as {{ pipeline_health.type_integer() }})
+            - row_number() over (partition by apprentice_id, risk_band order by week_start_date)
+        ) as island
     from risk_history
 
 ),
@@ -91,7 +93,7 @@ streaks as (
 
 ),
 
-{#- Scores of the 8 weeks ending with each window week (NULL where not scored). -#}
+{# Scores of the 8 weeks ending with each window week (NULL where not scored). -#}
 recent_scores as (
 
     select
@@ -101,18 +103,19 @@ recent_scores as (
         max(case
             when risk_history.week_start_date = {{ pipeline_health.add_days('risk.week_start_date', -7 * weeks_back) }}
                 then risk_history.risk_score
-        end) as score_{{ weeks_back }}_weeks_back{{ "," if not loop.last }}
+        end) as score_{{ weeks_back }}_weeks_back
+        {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from risk
     inner join risk_history
         on risk.apprentice_id = risk_history.apprentice_id
-        and risk_history.week_start_date between {{ pipeline_health.add_days('risk.week_start_date', -49) }}
-            and risk.week_start_date
+        and risk_history.week_start_date >= {{ pipeline_health.add_days('risk.week_start_date', -49) }}
+        and risk_history.week_start_date <= risk.week_start_date
     group by risk.apprentice_id, risk.week_start_date
 
 ),
 
-{#- One row per factor with points, to order the reasons by their weight. -#}
+{# One row per factor with points, to order the reasons by their weight. -#}
 factor_rows as (
 
     {%- set int = pipeline_health.type_integer() -%}
@@ -156,7 +159,7 @@ reasons as (
     select
         apprentice_id,
         week_start_date,
-        string_agg(reason, '; ' order by points desc, factor_rank) as risk_reasons
+        string_agg(reason, '; ' order by points desc, factor_rank asc) as risk_reasons
     from factor_rows
     group by apprentice_id, week_start_date
 
@@ -170,10 +173,11 @@ top_factor as (
         factor as top_risk_factor
     from factor_rows
     where true
-    qualify row_number() over (
-        partition by apprentice_id, week_start_date
-        order by points desc, factor_rank
-    ) = 1
+    qualify
+        row_number() over (
+            partition by apprentice_id, week_start_date
+            order by points desc, factor_rank asc
+        ) = 1
 
 ),
 
@@ -228,7 +232,8 @@ final as (
         daily.last_contact_date,
         concat(
             {%- for weeks_back in range(7, -1, -1) %}
-            coalesce(cast(recent_scores.score_{{ weeks_back }}_weeks_back as {{ pipeline_health.type_string() }}), ''){{ ", ','," if not loop.last }}
+            coalesce(cast(recent_scores.score_{{ weeks_back }}_weeks_back as {{ str }}), '')
+            {%- if not loop.last %}, ',',{% endif %}
             {%- endfor %}
         ) as risk_scores_last_8_weeks
     from risk

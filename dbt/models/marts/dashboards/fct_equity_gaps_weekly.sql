@@ -86,7 +86,7 @@ status_changes as (
 
 ),
 
-{#- (a) In learning at the week's end: the risk mart's population. -#}
+{# (a) In learning at the week's end: the risk mart's population. -#}
 in_learning_rows as (
 
     select
@@ -105,7 +105,7 @@ in_learning_rows as (
 
 ),
 
-{#- (b) Withdrawals dated in the 12 weeks ending on the week's Sunday, known by then. -#}
+{# (b) Withdrawals dated in the 12 weeks ending on the week's Sunday, known by then. -#}
 withdrawal_rows as (
 
     select
@@ -123,13 +123,13 @@ withdrawal_rows as (
     from weeks
     inner join status_changes
         on status_changes.to_status = 'Withdrawn'
-        and status_changes.changed_date between {{ pipeline_health.add_days('weeks.week_end_date', -83) }}
-            and weeks.week_end_date
+        and status_changes.changed_date >= {{ pipeline_health.add_days('weeks.week_end_date', -83) }}
+        and status_changes.changed_date <= weeks.week_end_date
         and status_changes.load_date <= weeks.week_end_date
 
 ),
 
-{#-
+{#
     (c) Apprentices of cohorts whose planned end is on or before the week's Sunday:
     completed (Completed or Promoted by then) or not. Promotion is measured among the
     completers of cohorts that finished at least 26 weeks before, so every completer had
@@ -161,17 +161,23 @@ finished_rows as (
         1 as finished,
         case
             when outcomes.completed_date <= weeks.week_end_date
-                and outcomes.completed_load_date <= weeks.week_end_date then 1 else 0
+                and outcomes.completed_load_date <= weeks.week_end_date
+                then 1
+            else 0
         end as completed,
         case
             when cohorts.planned_end_date <= {{ pipeline_health.add_days('weeks.week_end_date', -182) }}
                 and outcomes.completed_date <= weeks.week_end_date
-                and outcomes.completed_load_date <= weeks.week_end_date then 1 else 0
+                and outcomes.completed_load_date <= weeks.week_end_date
+                then 1
+            else 0
         end as promotion_base,
         case
             when cohorts.planned_end_date <= {{ pipeline_health.add_days('weeks.week_end_date', -182) }}
                 and outcomes.promoted_date <= weeks.week_end_date
-                and outcomes.promoted_load_date <= weeks.week_end_date then 1 else 0
+                and outcomes.promoted_load_date <= weeks.week_end_date
+                then 1
+            else 0
         end as promoted
     from weeks
     inner join apprentices
@@ -194,7 +200,16 @@ contributions as (
 
 ),
 
-{#- Each contribution counts for its programme and for 'ALL', in each dimension's group. -#}
+{# The scopes an apprentice counts in: their programme and 'ALL'. -#}
+scopes as (
+
+    select apprentice_id, programme_id from apprentices
+    union all
+    select apprentice_id, 'ALL' as programme_id from apprentices
+
+),
+
+{# Each contribution counts for its programme and for 'ALL', in each dimension's group. -#}
 scoped as (
 
     select
@@ -207,11 +222,7 @@ scoped as (
     from contributions
     inner join apprentices
         on contributions.apprentice_id = apprentices.apprentice_id
-    inner join (
-        select apprentice_id, programme_id from apprentices
-        union all
-        select apprentice_id, 'ALL' as programme_id from apprentices
-    ) as scopes
+    inner join scopes
         on contributions.apprentice_id = scopes.apprentice_id
 
 ),
@@ -240,7 +251,7 @@ grouped as (
 
 ),
 
-{#- Additive statistics per group and per scope (the others = scope minus group). -#}
+{# Additive statistics per group and per scope (the others = scope minus group). -#}
 group_sums as (
 
     select
@@ -261,7 +272,7 @@ group_sums as (
         sum(promotion_base) as promotion_base,
         sum(promoted) as promoted
     from grouped
-    group by 1, 2, 3, 4, 5
+    group by week_start_date, programme_id, dimension, dimension_label, group_value
 
 ),
 
@@ -283,17 +294,21 @@ scope_sums as (
         sum(promotion_base) as promotion_base,
         sum(promoted) as promoted
     from group_sums
-    group by 1, 2, 3
+    group by week_start_date, programme_id, dimension
 
 ),
 
 group_medians as (
 
-    select week_start_date, programme_id, dimension, group_value,
+    select
+        week_start_date,
+        programme_id,
+        dimension,
+        group_value,
         {{ pipeline_health.median('feedback_days') }} as median_feedback_days
     from grouped
     where in_learning = 1
-    group by 1, 2, 3, 4
+    group by week_start_date, programme_id, dimension, group_value
 
 ),
 
@@ -312,7 +327,7 @@ others_medians as (
         and grouped.dimension = group_sums.dimension
         and grouped.group_value != group_sums.group_value
         and grouped.in_learning = 1
-    group by 1, 2, 3, 4
+    group by group_sums.week_start_date, group_sums.programme_id, group_sums.dimension, group_sums.group_value
 
 ),
 
@@ -351,7 +366,7 @@ sides as (
 
 ),
 
-{#-
+{#
     Suppression. Primary: the group or the others have fewer than 10 apprentices in
     learning. Secondary: within a week x programme x dimension, a single suppressed group
     (or suppressed groups adding up to fewer than 10) could be recovered as the total minus
@@ -378,8 +393,8 @@ suppression_stats as (
         sum(case when primary_reason is not null then g_n else 0 end)
             over (partition by week_start_date, programme_id, dimension) as suppressed_apprentices,
         row_number() over (
-            partition by week_start_date, programme_id, dimension,
-                case when primary_reason is null then 0 else 1 end
+            partition by
+                week_start_date, programme_id, dimension, case when primary_reason is null then 0 else 1 end
             order by g_n, group_value
         ) as size_rank_among_same
     from primary_suppression
@@ -403,22 +418,28 @@ suppressed as (
 
 ),
 
-{#- Figures per side; a rate whose denominator is under 10 on either side stays NULL. -#}
+{# Figures per side; a rate whose denominator is under 10 on either side stays NULL. -#}
 figures as (
 
     select
-        suppressed.*,
+        *,
         {%- for side in ['g', 'o'] %}
         cast({{ side }}_red as {{ dbl }}) / nullif({{ side }}_n, 0) as {{ side }}_red_share,
         cast({{ side }}_amber as {{ dbl }}) / nullif({{ side }}_n, 0) as {{ side }}_amber_share,
         {{ side }}_feedback_sum / nullif({{ side }}_feedback_n, 0) as {{ side }}_feedback_mean,
-        ({{ side }}_feedback_sumsq - {{ side }}_feedback_sum * {{ side }}_feedback_sum / nullif({{ side }}_feedback_n, 0))
-            / nullif({{ side }}_feedback_n - 1, 0) as {{ side }}_feedback_var,
+        (
+            {{ side }}_feedback_sumsq
+            - {{ side }}_feedback_sum * {{ side }}_feedback_sum / nullif({{ side }}_feedback_n, 0)
+        ) / nullif({{ side }}_feedback_n - 1, 0) as {{ side }}_feedback_var,
         100.0 * {{ side }}_withdrawn / nullif({{ side }}_n, 0) as {{ side }}_withdrawals_per_100,
-        case when g_finished >= {{ min_cell }} and o_finished >= {{ min_cell }}
-            then cast({{ side }}_completed as {{ dbl }}) / {{ side }}_finished end as {{ side }}_completion_rate,
-        case when g_promotion_base >= {{ min_cell }} and o_promotion_base >= {{ min_cell }}
-            then cast({{ side }}_promoted as {{ dbl }}) / {{ side }}_promotion_base end as {{ side }}_promotion_rate,
+        case
+            when g_finished >= {{ min_cell }} and o_finished >= {{ min_cell }}
+                then cast({{ side }}_completed as {{ dbl }}) / {{ side }}_finished
+        end as {{ side }}_completion_rate,
+        case
+            when g_promotion_base >= {{ min_cell }} and o_promotion_base >= {{ min_cell }}
+                then cast({{ side }}_promoted as {{ dbl }}) / {{ side }}_promotion_base
+        end as {{ side }}_promotion_rate,
         {%- endfor %}
         suppression_reason is not null as is_suppressed
     from suppressed
@@ -431,7 +452,10 @@ final as (
         figures.week_start_date,
         weeks.week_end_date,
         figures.programme_id,
-        case when figures.programme_id = 'ALL' then 'All programmes' else programmes.programme_name end as programme_name,
+        case
+            when figures.programme_id = 'ALL' then 'All programmes'
+            else programmes.programme_name
+        end as programme_name,
         figures.dimension,
         figures.dimension_label,
         figures.group_value,
@@ -440,35 +464,55 @@ final as (
         {{ pipeline_health.rounded_count('figures.g_n') }} as group_in_learning_count,
         {{ pipeline_health.rounded_count('figures.o_n') }} as others_in_learning_count,
         {%- for share in ['red', 'amber'] %}
-        {{ pipeline_health.unless_suppressed('figures.g_' ~ share ~ '_share') }} as group_{{ share }}_share,
-        {{ pipeline_health.unless_suppressed('figures.o_' ~ share ~ '_share') }} as others_{{ share }}_share,
-        {{ pipeline_health.unless_suppressed('figures.g_' ~ share ~ '_share - figures.o_' ~ share ~ '_share') }} as gap_{{ share }}_share,
-        {{ pipeline_health.unless_suppressed('figures.g_' ~ share ~ '_share - figures.o_' ~ share ~ '_share - ' ~ pipeline_health.proportion_gap_half_width('figures.g_' ~ share ~ '_share', 'figures.g_n', 'figures.o_' ~ share ~ '_share', 'figures.o_n')) }} as gap_{{ share }}_share_ci_low,
-        {{ pipeline_health.unless_suppressed('figures.g_' ~ share ~ '_share - figures.o_' ~ share ~ '_share + ' ~ pipeline_health.proportion_gap_half_width('figures.g_' ~ share ~ '_share', 'figures.g_n', 'figures.o_' ~ share ~ '_share', 'figures.o_n')) }} as gap_{{ share }}_share_ci_high,
+        {%- set group_share = 'figures.g_' ~ share ~ '_share' %}
+        {%- set others_share = 'figures.o_' ~ share ~ '_share' %}
+        {%- set gap = group_share ~ ' - ' ~ others_share %}
+        {%- set half_width = pipeline_health.proportion_gap_half_width(
+            group_share, 'figures.g_n', others_share, 'figures.o_n') %}
+        {{ pipeline_health.unless_suppressed(group_share) }} as group_{{ share }}_share,
+        {{ pipeline_health.unless_suppressed(others_share) }} as others_{{ share }}_share,
+        {{ pipeline_health.unless_suppressed(gap) }} as gap_{{ share }}_share,
+        {{ pipeline_health.unless_suppressed(gap ~ ' - ' ~ half_width) }} as gap_{{ share }}_share_ci_low,
+        {{ pipeline_health.unless_suppressed(gap ~ ' + ' ~ half_width) }} as gap_{{ share }}_share_ci_high,
         {%- endfor %}
+        {%- set median_gap = 'figures.g_median_feedback_days - figures.o_median_feedback_days' %}
         {{ pipeline_health.unless_suppressed('figures.g_median_feedback_days') }} as group_median_days_since_feedback,
         {{ pipeline_health.unless_suppressed('figures.o_median_feedback_days') }} as others_median_days_since_feedback,
-        {{ pipeline_health.unless_suppressed('figures.g_median_feedback_days - figures.o_median_feedback_days') }} as gap_median_days_since_feedback,
+        {{ pipeline_health.unless_suppressed(median_gap) }} as gap_median_days_since_feedback,
+        {%- set mean_gap = 'figures.g_feedback_mean - figures.o_feedback_mean' %}
         {{ pipeline_health.unless_suppressed('figures.g_feedback_mean') }} as group_mean_days_since_feedback,
         {{ pipeline_health.unless_suppressed('figures.o_feedback_mean') }} as others_mean_days_since_feedback,
-        {{ pipeline_health.unless_suppressed('figures.g_feedback_mean - figures.o_feedback_mean') }} as gap_mean_days_since_feedback,
-        {%- set mean_half_width = pipeline_health.mean_gap_half_width('figures.g_feedback_var', 'figures.g_feedback_n', 'figures.o_feedback_var', 'figures.o_feedback_n') %}
-        {{ pipeline_health.unless_suppressed('figures.g_feedback_mean - figures.o_feedback_mean - ' ~ mean_half_width) }} as gap_mean_days_since_feedback_ci_low,
-        {{ pipeline_health.unless_suppressed('figures.g_feedback_mean - figures.o_feedback_mean + ' ~ mean_half_width) }} as gap_mean_days_since_feedback_ci_high,
+        {{ pipeline_health.unless_suppressed(mean_gap) }} as gap_mean_days_since_feedback,
+        {%- set mean_half_width = pipeline_health.mean_gap_half_width(
+            'figures.g_feedback_var', 'figures.g_feedback_n', 'figures.o_feedback_var', 'figures.o_feedback_n') %}
+        {{ pipeline_health.unless_suppressed(mean_gap ~ ' - ' ~ mean_half_width) }}
+            as gap_mean_days_since_feedback_ci_low,
+        {{ pipeline_health.unless_suppressed(mean_gap ~ ' + ' ~ mean_half_width) }}
+            as gap_mean_days_since_feedback_ci_high,
+        {%- set rate_gap = 'figures.g_withdrawals_per_100 - figures.o_withdrawals_per_100' %}
         {{ pipeline_health.unless_suppressed('figures.g_withdrawals_per_100') }} as group_withdrawals_12w_per_100,
         {{ pipeline_health.unless_suppressed('figures.o_withdrawals_per_100') }} as others_withdrawals_12w_per_100,
-        {{ pipeline_health.unless_suppressed('figures.g_withdrawals_per_100 - figures.o_withdrawals_per_100') }} as gap_withdrawals_12w_per_100,
+        {{ pipeline_health.unless_suppressed(rate_gap) }} as gap_withdrawals_12w_per_100,
         {#- Poisson: var(100 w / n) = 100^2 w / n^2 on each side. -#}
-        {%- set rate_half_width = pipeline_health.rate_per_100_gap_half_width('figures.g_withdrawn', 'figures.g_n', 'figures.o_withdrawn', 'figures.o_n') %}
-        {{ pipeline_health.unless_suppressed('figures.g_withdrawals_per_100 - figures.o_withdrawals_per_100 - ' ~ rate_half_width) }} as gap_withdrawals_12w_per_100_ci_low,
-        {{ pipeline_health.unless_suppressed('figures.g_withdrawals_per_100 - figures.o_withdrawals_per_100 + ' ~ rate_half_width) }} as gap_withdrawals_12w_per_100_ci_high,
+        {%- set rate_half_width = pipeline_health.rate_per_100_gap_half_width(
+            'figures.g_withdrawn', 'figures.g_n', 'figures.o_withdrawn', 'figures.o_n') %}
+        {{ pipeline_health.unless_suppressed(rate_gap ~ ' - ' ~ rate_half_width) }}
+            as gap_withdrawals_12w_per_100_ci_low,
+        {{ pipeline_health.unless_suppressed(rate_gap ~ ' + ' ~ rate_half_width) }}
+            as gap_withdrawals_12w_per_100_ci_high,
         {{ pipeline_health.rounded_count('figures.g_finished') }} as group_finished_cohort_count,
         {%- for rate, base in [('completion', 'finished'), ('promotion', 'promotion_base')] %}
-        {{ pipeline_health.unless_suppressed('figures.g_' ~ rate ~ '_rate') }} as group_{{ rate }}_rate,
-        {{ pipeline_health.unless_suppressed('figures.o_' ~ rate ~ '_rate') }} as others_{{ rate }}_rate,
-        {{ pipeline_health.unless_suppressed('figures.g_' ~ rate ~ '_rate - figures.o_' ~ rate ~ '_rate') }} as gap_{{ rate }}_rate,
-        {{ pipeline_health.unless_suppressed('figures.g_' ~ rate ~ '_rate - figures.o_' ~ rate ~ '_rate - ' ~ pipeline_health.proportion_gap_half_width('figures.g_' ~ rate ~ '_rate', 'figures.g_' ~ base, 'figures.o_' ~ rate ~ '_rate', 'figures.o_' ~ base)) }} as gap_{{ rate }}_rate_ci_low,
-        {{ pipeline_health.unless_suppressed('figures.g_' ~ rate ~ '_rate - figures.o_' ~ rate ~ '_rate + ' ~ pipeline_health.proportion_gap_half_width('figures.g_' ~ rate ~ '_rate', 'figures.g_' ~ base, 'figures.o_' ~ rate ~ '_rate', 'figures.o_' ~ base)) }} as gap_{{ rate }}_rate_ci_high{{ "," if not loop.last }}
+        {%- set group_rate = 'figures.g_' ~ rate ~ '_rate' %}
+        {%- set others_rate = 'figures.o_' ~ rate ~ '_rate' %}
+        {%- set gap = group_rate ~ ' - ' ~ others_rate %}
+        {%- set half_width = pipeline_health.proportion_gap_half_width(
+            group_rate, 'figures.g_' ~ base, others_rate, 'figures.o_' ~ base) %}
+        {{ pipeline_health.unless_suppressed(group_rate) }} as group_{{ rate }}_rate,
+        {{ pipeline_health.unless_suppressed(others_rate) }} as others_{{ rate }}_rate,
+        {{ pipeline_health.unless_suppressed(gap) }} as gap_{{ rate }}_rate,
+        {{ pipeline_health.unless_suppressed(gap ~ ' - ' ~ half_width) }} as gap_{{ rate }}_rate_ci_low,
+        {{ pipeline_health.unless_suppressed(gap ~ ' + ' ~ half_width) }} as gap_{{ rate }}_rate_ci_high
+        {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from figures
     inner join weeks

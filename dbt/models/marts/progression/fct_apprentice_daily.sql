@@ -25,11 +25,11 @@
 {#- First day of the 7 days to as_of_date (the _last_7d counts, inside the 30-day windows). -#}
 {%- set first_of_7_days = pipeline_health.add_days('in_learning.as_of_date', -6) -%}
 
+{%- set fact_filter = "load_date <= " ~ pipeline_health.date_literal(last_load_date) -%}
 {%- if state_source == 'carry' -%}
-    {%- set fact_filter = "load_date between " ~ pipeline_health.date_literal(window.start - modules.datetime.timedelta(days=29))
+    {%- set first_load_date = window.start - modules.datetime.timedelta(days=29) -%}
+    {%- set fact_filter = "load_date between " ~ pipeline_health.date_literal(first_load_date)
         ~ " and " ~ pipeline_health.date_literal(last_load_date) -%}
-{%- else -%}
-    {%- set fact_filter = "load_date <= " ~ pipeline_health.date_literal(last_load_date) -%}
 {%- endif -%}
 
 with
@@ -89,7 +89,7 @@ status_changes as (
 
 ),
 
-{#- State carried from this table's own rows on the day before the window (carry mode). -#}
+{# State carried from this table's own rows on the day before the window (carry mode). -#}
 previous_day as (
 
     {%- if state_source == 'carry' %}
@@ -114,7 +114,7 @@ previous_day as (
 
 ),
 
-{#- First and last as_of_date to build. -#}
+{# First and last as_of_date to build. -#}
 as_of_bounds as (
 
     {%- if state_source == 'carry' %}
@@ -149,7 +149,7 @@ as_of_dates as (
 
 ),
 
-{#- Every apprentice on every as_of date on or after their start. -#}
+{# Every apprentice on every as_of date on or after their start. -#}
 started_apprentice_days as (
 
     select
@@ -191,7 +191,7 @@ status_candidates as (
 
 ),
 
-{#- Status changes known on each as_of date, latest first. -#}
+{# Status changes known on each as_of date, latest first. -#}
 known_status_changes as (
 
     select
@@ -215,7 +215,7 @@ known_status_changes as (
 
 ),
 
-{#- Exit statuses (Withdrawn, Completed, Promoted) are final: from that day on the apprentice is out of learning. -#}
+{# Exit statuses (Withdrawn, Completed, Promoted) are final: from that day on the apprentice is out of learning. -#}
 exited as (
 
     select distinct apprentice_id, as_of_date
@@ -256,8 +256,8 @@ session_window as (
     from in_learning
     inner join sessions
         on in_learning.apprentice_id = sessions.apprentice_id
-        and sessions.event_date between {{ pipeline_health.add_days('in_learning.as_of_date', -29) }}
-            and in_learning.as_of_date
+        and sessions.event_date >= {{ pipeline_health.add_days('in_learning.as_of_date', -29) }}
+        and sessions.event_date <= in_learning.as_of_date
         and sessions.load_date <= {{ pipeline_health.add_days('in_learning.as_of_date', lookback) }}
     group by in_learning.apprentice_id, in_learning.as_of_date
 
@@ -271,12 +271,13 @@ quiz_window as (
         count(*) as quiz_attempts,
         avg(quiz_attempts.score) as quiz_score_avg,
         count(case when quiz_attempts.event_date >= {{ first_of_7_days }} then 1 end) as quiz_attempts_7d,
-        sum(case when quiz_attempts.event_date >= {{ first_of_7_days }} then quiz_attempts.score end) as quiz_score_total_7d
+        sum(case when quiz_attempts.event_date >= {{ first_of_7_days }} then quiz_attempts.score end)
+            as quiz_score_total_7d
     from in_learning
     inner join quiz_attempts
         on in_learning.apprentice_id = quiz_attempts.apprentice_id
-        and quiz_attempts.event_date between {{ pipeline_health.add_days('in_learning.as_of_date', -29) }}
-            and in_learning.as_of_date
+        and quiz_attempts.event_date >= {{ pipeline_health.add_days('in_learning.as_of_date', -29) }}
+        and quiz_attempts.event_date <= in_learning.as_of_date
         and quiz_attempts.load_date <= {{ pipeline_health.add_days('in_learning.as_of_date', lookback) }}
     group by in_learning.apprentice_id, in_learning.as_of_date
 
@@ -293,14 +294,14 @@ otj_window as (
     from in_learning
     inner join otj_logs
         on in_learning.apprentice_id = otj_logs.apprentice_id
-        and otj_logs.event_date between {{ pipeline_health.add_days('in_learning.as_of_date', -29) }}
-            and in_learning.as_of_date
+        and otj_logs.event_date >= {{ pipeline_health.add_days('in_learning.as_of_date', -29) }}
+        and otj_logs.event_date <= in_learning.as_of_date
         and otj_logs.load_date <= {{ pipeline_health.add_days('in_learning.as_of_date', lookback) }}
     group by in_learning.apprentice_id, in_learning.as_of_date
 
 ),
 
-{#-
+{#
     Latest contact known on each as_of date, as a running maximum: a contact becomes known
     on the later of its date and its load_date - lookback_days.
 -#}
@@ -408,7 +409,7 @@ joined as (
 
 ),
 
-{#-
+{#
     Enrolment must be evidenced: a known status change, or any activity in the last 30 days.
     With the full status history loaded this always holds (a start is a status change); it
     drops apprentices whose start predates the loaded history and who left before it began.

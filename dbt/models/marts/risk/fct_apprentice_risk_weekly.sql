@@ -39,7 +39,8 @@
 {%- set history_weeks = 12 -%}
 {%- set history_start = previous_week_end - modules.datetime.timedelta(weeks=history_weeks - 1) -%}
 {%- set factors = pipeline_health.risk_factor_measures() -%}
-{%- set week_index = "cast(" ~ pipeline_health.day_number('week_start_date') ~ " / 7 as " ~ pipeline_health.type_integer() ~ ")" -%}
+{%- set week_index = "cast(" ~ pipeline_health.day_number('week_start_date') ~ " / 7 as "
+    ~ pipeline_health.type_integer() ~ ")" -%}
 {%- set dbl = pipeline_health.type_double() -%}
 
 with
@@ -104,7 +105,7 @@ cohorts as (
 
 ),
 
-{#- Each week's own rates (NULL when the week had no session / no OTJ plan) and its index. -#}
+{# Each week's own rates (NULL when the week had no session / no OTJ plan) and its index. -#}
 weeks as (
 
     select
@@ -121,7 +122,7 @@ weeks as (
 
 ),
 
-{#-
+{#
     Sums over the last 4 weeks and the 8 before them, trend inputs over 6 weeks, and running
     counts that start a new island at every week with an attended session / OTJ hours.
     RANGE frames on the week index, so a week missing from the data is a gap, not a shift.
@@ -169,7 +170,7 @@ rolling as (
 
 ),
 
-{#-
+{#
     Streaks within the last 12 weeks: sessions missed since the last week with an attended
     session (weeks without a session neither extend nor end it), and weeks in learning with
     an OTJ plan but no hours since the last week with hours.
@@ -212,7 +213,9 @@ measures as (
             when sessions_scheduled_last_4_weeks > 0 and sessions_scheduled_prior_8_weeks > 0
                 then round(
                     cast(sessions_attended_last_4_weeks as {{ dbl }}) / sessions_scheduled_last_4_weeks
-                    - cast(sessions_attended_prior_8_weeks as {{ dbl }}) / sessions_scheduled_prior_8_weeks, 4)
+                    - cast(sessions_attended_prior_8_weeks as {{ dbl }}) / sessions_scheduled_prior_8_weeks,
+                    4
+                )
         end as attendance_change_vs_prior,
         case
             when attendance_trend_weeks >= 3 and attendance_trend_variance > 0
@@ -233,14 +236,18 @@ measures as (
             when quiz_attempts_last_4_weeks > 0 and quiz_attempts_prior_8_weeks > 0
                 then round(
                     quiz_score_total_last_4_weeks / quiz_attempts_last_4_weeks
-                    - quiz_score_total_prior_8_weeks / quiz_attempts_prior_8_weeks, 2)
+                    - quiz_score_total_prior_8_weeks / quiz_attempts_prior_8_weeks,
+                    2
+                )
         end as quiz_change_vs_prior,
         {#- Attempts per week in learning, last 4 weeks vs the 8 before; NULL without earlier attempts. #}
         case
             when quiz_attempts_prior_8_weeks > 0
                 then round(
                     (cast(quiz_attempts_last_4_weeks as {{ dbl }}) / weeks_last_4_weeks)
-                    / (cast(quiz_attempts_prior_8_weeks as {{ dbl }}) / weeks_prior_8_weeks), 4)
+                    / (cast(quiz_attempts_prior_8_weeks as {{ dbl }}) / weeks_prior_8_weeks),
+                    4
+                )
         end as quiz_attempts_ratio_vs_prior,
         case
             when otj_hours_planned_last_4_weeks > 0
@@ -255,7 +262,9 @@ measures as (
                 and otj_hours_prior_8_weeks > 0
                 then round(
                     (otj_hours_last_4_weeks / otj_hours_planned_last_4_weeks)
-                    / (otj_hours_prior_8_weeks / otj_hours_planned_prior_8_weeks), 4)
+                    / (otj_hours_prior_8_weeks / otj_hours_planned_prior_8_weeks),
+                    4
+                )
         end as otj_ratio_vs_prior,
         case
             when otj_trend_weeks >= 3 and otj_trend_variance > 0
@@ -270,12 +279,15 @@ measures as (
 
 points as (
 
+    {#- sqlfluff misreads the indentation of a loop over multi-line macro output. #}
+    -- noqa: disable=LT02
     select
         *,
         {%- for factor, measure in factors.items() %}
         {{ pipeline_health.risk_factor_points(factor, measure) }} as points_{{ factor }}{{ "," if not loop.last }}
         {%- endfor %}
     from measures
+    -- noqa: enable=LT02
 
 ),
 
@@ -283,7 +295,10 @@ totals as (
 
     select
         *,
-        {% for factor in factors %}points_{{ factor }}{{ " + " if not loop.last }}{% endfor %} as points_total
+        {%- for factor in factors %}
+        {{ "+ " if not loop.first }}points_{{ factor }}
+        {%- endfor %}
+            as points_total
     from points
 
 ),
@@ -306,7 +321,7 @@ banded as (
 
 ),
 
-{#- The apprentice's scored row of the ISO week before (NULL when not scored that week). -#}
+{# The apprentice's scored row of the ISO week before (NULL when not scored that week). -#}
 with_previous as (
 
     select
@@ -380,12 +395,14 @@ final as (
             when with_previous.lag_week_start_date = {{ pipeline_health.add_days('with_previous.week_start_date', -7) }}
                 then with_previous.lag_risk_band
         end as previous_risk_band,
-        with_previous.risk_band = 'Red'
+        (
+            with_previous.risk_band = 'Red'
             and not coalesce(
                 with_previous.lag_week_start_date = {{ pipeline_health.add_days('with_previous.week_start_date', -7) }}
                 and with_previous.lag_risk_band = 'Red',
                 false
-            ) as is_newly_red
+            )
+        ) as is_newly_red
     from with_previous
     left join apprentices
         on with_previous.apprentice_id = apprentices.apprentice_id

@@ -18,6 +18,8 @@
 -#}
 
 {%- set in_learning = pipeline_health.status_list(pipeline_health.in_learning_statuses()) -%}
+{%- set int = pipeline_health.type_integer() -%}
+{%- set change_week_start = pipeline_health.iso_week_start('status_changes.changed_date') -%}
 
 with
 
@@ -49,7 +51,7 @@ risk as (
 
 ),
 
-{#- Weeks to build: scored weeks, and weeks the snapshot recorded. -#}
+{# Weeks to build: scored weeks, and weeks the snapshot recorded. -#}
 weeks as (
 
     select distinct week_start_date
@@ -70,7 +72,7 @@ apprentices as (
 
 ),
 
-{#- The version valid at the end of each week: valid_from <= week end boundary < valid_to. -#}
+{# The version valid at the end of each week: valid_from <= week end boundary < valid_to. -#}
 status_at_week_end as (
 
     select
@@ -93,13 +95,34 @@ status_counts as (
         status_at_week_end.week_start_date,
         coalesce(apprentices.programme_id, '-1') as programme_id,
         coalesce(apprentices.cohort_id, '-1') as cohort_id,
-        cast(sum(case when current_progression_status in {{ in_learning }} then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as in_learning_count,
-        cast(sum(case when current_progression_status = 'Active' then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as active_count,
-        cast(sum(case when current_progression_status = 'Delayed' then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as delayed_count,
-        cast(sum(case when current_progression_status = 'At Risk' then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as at_risk_count,
-        cast(sum(case when current_progression_status = 'Withdrawn' then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as withdrawn_to_date_count,
-        cast(sum(case when current_progression_status in ('Completed', 'Promoted') then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as completed_to_date_count,
-        cast(sum(case when current_progression_status = 'Promoted' then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as promoted_to_date_count
+        cast(
+            sum(case when status_at_week_end.current_progression_status in {{ in_learning }} then 1 else 0 end)
+            as {{ int }}
+        ) as in_learning_count,
+        cast(
+            sum(case when status_at_week_end.current_progression_status = 'Active' then 1 else 0 end)
+            as {{ int }}
+        ) as active_count,
+        cast(
+            sum(case when status_at_week_end.current_progression_status = 'Delayed' then 1 else 0 end)
+            as {{ int }}
+        ) as delayed_count,
+        cast(
+            sum(case when status_at_week_end.current_progression_status = 'At Risk' then 1 else 0 end)
+            as {{ int }}
+        ) as at_risk_count,
+        cast(
+            sum(case when status_at_week_end.current_progression_status = 'Withdrawn' then 1 else 0 end)
+            as {{ int }}
+        ) as withdrawn_to_date_count,
+        cast(
+            sum(case when status_at_week_end.current_progression_status in ('Completed', 'Promoted') then 1 else 0 end)
+            as {{ int }}
+        ) as completed_to_date_count,
+        cast(
+            sum(case when status_at_week_end.current_progression_status = 'Promoted' then 1 else 0 end)
+            as {{ int }}
+        ) as promoted_to_date_count
     from status_at_week_end
     left join apprentices
         on status_at_week_end.apprentice_id = apprentices.apprentice_id
@@ -114,17 +137,17 @@ risk_counts as (
         programme_id,
         cohort_id,
         count(*) as scored_count,
-        cast(sum(case when risk_band = 'Red' then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as red_count,
-        cast(sum(case when risk_band = 'Amber' then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as amber_count,
-        cast(sum(case when risk_band = 'Green' then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as green_count,
-        cast(sum(case when is_newly_red then 1 else 0 end) as {{ pipeline_health.type_integer() }}) as newly_red_count,
+        cast(sum(case when risk_band = 'Red' then 1 else 0 end) as {{ int }}) as red_count,
+        cast(sum(case when risk_band = 'Amber' then 1 else 0 end) as {{ int }}) as amber_count,
+        cast(sum(case when risk_band = 'Green' then 1 else 0 end) as {{ int }}) as green_count,
+        cast(sum(case when is_newly_red then 1 else 0 end) as {{ int }}) as newly_red_count,
         round(avg(risk_score), 2) as avg_risk_score
     from risk
     group by 1, 2, 3
 
 ),
 
-{#-
+{#
     Leavers per week from the status-change facts (dated in the week and known by its
     Sunday, as the snapshot sees them), so every scored week has them, not only the weeks
     the snapshot has recorded.
@@ -132,21 +155,27 @@ risk_counts as (
 leavers as (
 
     select
-        {{ pipeline_health.iso_week_start('status_changes.changed_date') }} as week_start_date,
+        {{ change_week_start }} as week_start_date,
         coalesce(apprentices.programme_id, '-1') as programme_id,
         coalesce(apprentices.cohort_id, '-1') as cohort_id,
-        cast(count(distinct case when status_changes.to_status = 'Withdrawn' then status_changes.apprentice_id end)
-            as {{ pipeline_health.type_integer() }}) as withdrawn_in_week_count,
-        cast(count(distinct case when status_changes.to_status = 'Completed' then status_changes.apprentice_id end)
-            as {{ pipeline_health.type_integer() }}) as completed_in_week_count,
-        cast(count(distinct case when status_changes.to_status = 'Promoted' then status_changes.apprentice_id end)
-            as {{ pipeline_health.type_integer() }}) as promoted_in_week_count
+        cast(
+            count(distinct case when status_changes.to_status = 'Withdrawn' then status_changes.apprentice_id end)
+            as {{ int }}
+        ) as withdrawn_in_week_count,
+        cast(
+            count(distinct case when status_changes.to_status = 'Completed' then status_changes.apprentice_id end)
+            as {{ int }}
+        ) as completed_in_week_count,
+        cast(
+            count(distinct case when status_changes.to_status = 'Promoted' then status_changes.apprentice_id end)
+            as {{ int }}
+        ) as promoted_in_week_count
     from {{ ref('fct_status_changes') }} as status_changes
     left join apprentices
         on status_changes.apprentice_id = apprentices.apprentice_id
     where status_changes.to_status in ('Withdrawn', 'Completed', 'Promoted')
-        and status_changes.load_date <= {{ pipeline_health.add_days(pipeline_health.iso_week_start('status_changes.changed_date'), 6) }}
-        and {{ pipeline_health.in_weekly_window(pipeline_health.iso_week_start('status_changes.changed_date')) }}
+        and status_changes.load_date <= {{ pipeline_health.add_days(change_week_start, 6) }}
+        and {{ pipeline_health.in_weekly_window(change_week_start) }}
         {%- if is_incremental() %}
         and status_changes.load_date >= {{ pipeline_health.date_literal(pipeline_health.weekly_window().start) }}
         {%- endif %}

@@ -35,12 +35,11 @@ from pipeline_health.scoring.data import load_weeks, withdraws_within
 from pipeline_health.scoring.scorecard import FACTORS, newly_red, score_rows
 from pipeline_health.scoring.warehouse import DBT_DIR, build_history, history_config
 from pipeline_health.validity.metrics import auc
+from pipeline_health.validity.simulated import MIN_GROUP, apprentice_spans, group_members, missed_withdrawers
 
 log = logging.getLogger(__name__)
 
 KINDS = ("gradual", "step", "abrupt")
-GROUPS = ("gender", "ethnicity_group", "imd_quintile", "ldd")
-MIN_GROUP = 10
 DAY = np.timedelta64(1, "D")
 
 # The hand-set score before the fit (status 60 points), for comparison only. Its feedback
@@ -109,15 +108,11 @@ def band_metrics(rows: dict, band: np.ndarray, score: np.ndarray) -> dict:
         out["newly_red_decided_by_status"] = share(decided[new])
         out["newly_red_decided_by_at_risk"] = share((decided & (status == "At Risk"))[new])
 
-    ids = rows["apprentice_id"]
     end, withdrawal, onset = rows["week_end_date"], rows["withdrawal_date"], rows["decline_onset_date"]
-    boundaries = np.flatnonzero(ids[1:] != ids[:-1]) + 1  # rows are sorted by apprentice, week
-    starts = np.concatenate([[0], boundaries])
-    stops = np.concatenate([boundaries, [len(ids)]])
+    spans = apprentice_spans(rows["apprentice_id"])  # rows are sorted by apprentice, week
     caught: dict[str, list[bool]] = {k: [] for k in ("gradual", "step")}
     recall: dict[tuple[str, int], list[tuple[bool, bool]]] = {}
-    missed_by_group: dict[tuple[str, str], list[bool]] = {}
-    for a, b in zip(starts.tolist(), stops.tolist(), strict=True):
+    for a, b in spans:
         w = withdrawal[a]
         if np.isnat(w):
             continue
@@ -132,12 +127,6 @@ def band_metrics(rows: dict, band: np.ndarray, score: np.ndarray) -> dict:
             if len(hit):
                 i = a + hit[-1]
                 recall.setdefault((k, weeks_before), []).append((bool(red[i]), bool(flagged[i])))
-        last_8 = (end[a:b] < w) & (end[a:b] >= w - 56 * DAY)
-        if last_8.any():
-            missed = not red[a:b][last_8].any()
-            missed_by_group.setdefault(("all", "all"), []).append(missed)
-            for group in GROUPS:
-                missed_by_group.setdefault((group, str(rows[group][a])), []).append(missed)
     for k, hits in caught.items():
         out[f"decline_caught_3w_{k}"] = share(np.array(hits))
         out[f"decline_withdrawers_{k}"] = len(hits)
@@ -148,14 +137,15 @@ def band_metrics(rows: dict, band: np.ndarray, score: np.ndarray) -> dict:
             pairs = [p for kk in (KINDS if k == "all" else (k,)) for p in recall.get((kk, weeks_before), [])]
             out[f"recall_red_{weeks_before}w_{k}"] = share(np.array([p[0] for p in pairs]))
             out[f"recall_flagged_{weeks_before}w_{k}"] = share(np.array([p[1] for p in pairs]))
-    overall = share(np.array(missed_by_group[("all", "all")]))
+    is_withdrawer, missed = missed_withdrawers(rows, red, spans)
+    overall = share(missed[is_withdrawer])
     out["fnr_withdrawers_overall"] = overall
     groups = {}
-    for (group, value), missed in sorted(missed_by_group.items()):
-        if group == "all":
+    for group, value, member in sorted(group_members(rows, spans)[1:], key=lambda m: m[:2]):
+        n = int((member & is_withdrawer).sum())
+        if n == 0:  # no withdrawer scored in the group: no row
             continue
-        n = len(missed)
-        rate = share(np.array(missed)) if n >= MIN_GROUP else None
+        rate = share(missed[member & is_withdrawer]) if n >= MIN_GROUP else None
         groups[f"{group}={value}"] = {"withdrawers": n, "fnr": rate,
                                       "ratio": None if rate is None else rate / overall}
     out["fnr_groups"] = groups

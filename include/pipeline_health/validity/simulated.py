@@ -44,12 +44,40 @@ class GroupErrors:
     fpr_ci: tuple[float, float] | None
 
 
-def _spans(ids: np.ndarray) -> list[tuple[int, int]]:
+def apprentice_spans(ids: np.ndarray) -> list[tuple[int, int]]:
     """(start, stop) of each apprentice's rows; rows are sorted by apprentice."""
     cuts = np.flatnonzero(ids[1:] != ids[:-1]) + 1
     starts = np.concatenate([[0], cuts]).tolist()
     stops = np.concatenate([cuts, [len(ids)]]).tolist()
     return list(zip(starts, stops, strict=True))
+
+
+def group_members(rows: dict, spans: list[tuple[int, int]]) -> list[tuple[str, str, np.ndarray]]:
+    """('all', 'all') and every (dimension, group) with its mask over the apprentices of `spans`."""
+    first = np.array([a for a, _ in spans])
+    members = [("all", "all", np.ones(len(spans), dtype=bool))]
+    for dimension in GROUPS:
+        values = rows[dimension][first].astype(str)
+        members += [(dimension, v, values == v) for v in sorted(set(values))]
+    return members
+
+
+def missed_withdrawers(rows: dict, red: np.ndarray, spans: list[tuple[int, int]]
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Per apprentice: scored in the 8 weeks before withdrawing (a withdrawer here), and never
+    Red in those weeks (missed): the false negatives of every FNR in the reports."""
+    end, withdrawal = rows["week_end_date"], rows["withdrawal_date"]
+    is_withdrawer = np.zeros(len(spans), dtype=bool)
+    missed = np.zeros(len(spans), dtype=bool)
+    for i, (a, b) in enumerate(spans):
+        w = withdrawal[a]
+        if np.isnat(w):
+            continue
+        last_8 = (end[a:b] < w) & (end[a:b] >= w - 56 * DAY)
+        if last_8.any():
+            is_withdrawer[i] = True
+            missed[i] = not red[a:b][last_8].any()
+    return is_withdrawer, missed
 
 
 def _bootstrap_ratio(
@@ -68,29 +96,14 @@ def group_errors(rows: dict, band: np.ndarray, *, n_boot: int = 400, seed: int =
     """FNR and FPR of Red per group (plus 'all'), suppressing groups under MIN_GROUP."""
     red = band == "Red"
     negative = ~withdraws_within(rows, 8)
-    ids, end, withdrawal = rows["apprentice_id"], rows["week_end_date"], rows["withdrawal_date"]
-    spans = _spans(ids)
-    first = np.array([a for a, _ in spans])
-    # Per apprentice: Red negative weeks, negative weeks; withdrawers never Red in their last 8 weeks.
+    spans = apprentice_spans(rows["apprentice_id"])
+    # Per apprentice: Red negative weeks and negative weeks (FPR); missed withdrawers (FNR).
     fp = np.array([int((red[a:b] & negative[a:b]).sum()) for a, b in spans])
     neg = np.array([int(negative[a:b].sum()) for a, b in spans])
-    is_withdrawer = np.zeros(len(spans), dtype=bool)
-    missed = np.zeros(len(spans), dtype=bool)
-    for i, (a, b) in enumerate(spans):
-        w = withdrawal[a]
-        if np.isnat(w):
-            continue
-        last_8 = (end[a:b] < w) & (end[a:b] >= w - 56 * DAY)
-        if last_8.any():
-            is_withdrawer[i] = True
-            missed[i] = not red[a:b][last_8].any()
+    is_withdrawer, missed = missed_withdrawers(rows, red, spans)
     rng = np.random.default_rng(seed)
-    members = [("all", "all", np.ones(len(spans), dtype=bool))]
-    for dimension in GROUPS:
-        values = rows[dimension][first].astype(str)
-        members += [(dimension, v, values == v) for v in sorted(set(values))]
     out = []
-    for dimension, group, member in members:
+    for dimension, group, member in group_members(rows, spans):
         n_app, n_wd = int(member.sum()), int((member & is_withdrawer).sum())
         fnr = fnr_ci = fpr = fpr_ci = None
         if n_wd >= MIN_GROUP:
@@ -120,7 +133,7 @@ def detection_latency(rows: dict, band: np.ndarray) -> dict[str, dict]:
     ids, end = rows["apprentice_id"], rows["week_end_date"]
     onset, withdrawal, kind = rows["decline_onset_date"], rows["withdrawal_date"], rows["withdrawal_kind"]
     latencies: dict[str, list[float]] = {}
-    for a, b in _spans(ids):
+    for a, b in apprentice_spans(ids):
         if np.isnat(withdrawal[a]) or np.isnat(onset[a]):
             continue
         window = (end[a:b] >= onset[a]) & (end[a:b] < withdrawal[a])

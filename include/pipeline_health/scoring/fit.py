@@ -57,11 +57,11 @@ def _loss(params: np.ndarray, x: np.ndarray, y: np.ndarray, lam: float) -> tuple
     return loss, grad
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, lam: float) -> np.ndarray:
-    """[intercept, beta...] with beta >= 0."""
+def fit_logistic(x: np.ndarray, y: np.ndarray, lam: float, *, non_negative: bool = True) -> np.ndarray:
+    """[intercept, beta...]; beta >= 0 unless non_negative is False."""
     start = np.zeros(x.shape[1] + 1)
     start[0] = np.log(y.mean() / (1 - y.mean()))
-    bounds = [(None, None)] + [(0.0, None)] * x.shape[1]
+    bounds = [(None, None)] + [(0.0 if non_negative else None, None)] * x.shape[1]
     result = minimize(_loss, start, args=(x, y, lam), jac=True, method="L-BFGS-B", bounds=bounds,
                       options={"maxiter": 2000})
     return result.x

@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.optimize import minimize
 
+from pipeline_health.scoring.fit import fit_logistic
 from pipeline_health.validity.metrics import auc
 from pipeline_health.validity.oulad_evaluation import HORIZON_WEEKS, EvaluationTable
 
@@ -36,17 +36,6 @@ def _features(table: EvaluationTable, names: list[str], reference: np.ndarray) -
     return np.column_stack(columns)
 
 
-def _fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    def loss(params: np.ndarray) -> tuple[float, np.ndarray]:
-        z = params[0] + x @ params[1:]
-        p = 1.0 / (1.0 + np.exp(-z))
-        value = float(np.mean(np.logaddexp(0.0, z) - y * z)) + 0.5 * PENALTY * float(params[1:] @ params[1:])
-        residual = (p - y) / len(y)
-        return value, np.concatenate([[residual.sum()], x.T @ residual + PENALTY * params[1:]])
-
-    return minimize(loss, np.zeros(x.shape[1] + 1), jac=True, method="L-BFGS-B").x
-
-
 def cross_presentation_auc(table: EvaluationTable) -> list[dict]:
     """One row per (train presentation -> test presentation) pair."""
     label = table.label(HORIZON_WEEKS).astype(float)
@@ -63,7 +52,7 @@ def cross_presentation_auc(table: EvaluationTable) -> list[dict]:
             if label[train].sum() == 0 or label[test].sum() == 0:
                 value = math.nan
             else:
-                params = _fit(x[train], label[train])
+                params = fit_logistic(x[train], label[train], PENALTY, non_negative=False)
                 value = auc(params[0] + x[test] @ params[1:], label[test].astype(bool))
             out.append(
                 {

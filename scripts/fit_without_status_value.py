@@ -16,12 +16,10 @@ import argparse
 import json
 from pathlib import Path
 
-import numpy as np
-
 from pipeline_health.scoring import evaluate
-from pipeline_health.scoring.data import load_weeks, withdraws_within
-from pipeline_health.scoring.fit import BANDS, choose_lambda, choose_scale, fit_logistic
-from pipeline_health.scoring.scorecard import design_matrix, points_from_coefficients, score_rows
+from pipeline_health.scoring.data import load_weeks
+from pipeline_health.scoring.fit import BANDS, fit_scorecard
+from pipeline_health.scoring.scorecard import score_rows
 from pipeline_health.scoring.warehouse import build_history, history_config
 
 
@@ -32,15 +30,9 @@ def main() -> None:
     args = parser.parse_args()
     history, _ = build_history(Path(".state/scoring/seed101"), history_config(101, 3000))
     rows = load_weeks(history.path)
-    y = withdraws_within(rows, 8).astype(float)
-    x, labels = design_matrix(rows)
-    keep = [i for i, (name, value) in enumerate(labels) if not (name == "status" and value in args.drop)]
-    lam, _ = choose_lambda(x[:, keep], y, rows["apprentice_id"])
-    beta = np.zeros(len(labels))
-    beta[keep] = fit_logistic(x[:, keep], y, lam)[1:]
-    scale, _ = choose_scale(rows, beta, labels, 0.65)
-    config = {**BANDS, "factors": points_from_coefficients(beta, labels, scale)}
-    print(f"penalty {lam:g}, scale {scale:g}; factors: {json.dumps(config['factors'])}")
+    fitted = fit_scorecard(rows, 0.65, drop=[("status", value) for value in args.drop])
+    config = {**BANDS, "factors": fitted.factors}
+    print(f"penalty {fitted.lam:g}, scale {fitted.scale:g}; factors: {json.dumps(config['factors'])}")
     test = load_weeks(f".state/validity/seed{args.test_seed}/warehouse.duckdb")
     scored = score_rows(config, test)
     m = evaluate.band_metrics(test, scored["risk_band"], scored["risk_score"].astype(float))

@@ -21,6 +21,8 @@ import argparse
 import logging
 import re
 import sys
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -81,6 +83,40 @@ def choose_lambda(x: np.ndarray, y: np.ndarray, groups: np.ndarray, folds: int =
             losses.append(float(np.mean(np.logaddexp(0.0, z) - y[test] * z)))
         scores[lam] = float(np.mean(losses))
     return min(scores, key=scores.get), scores
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """A fitted scorecard: the var's factors and what produced them."""
+
+    factors: dict[str, dict]
+    labels: list[tuple[str, object]]  # (factor, threshold or value) per indicator
+    intercept: float
+    coefficients: np.ndarray  # per indicator; 0 for a dropped one
+    lam: float
+    cv: dict[float, float]  # held-out log loss per penalty
+    scale: float
+
+
+def fit_scorecard(rows: dict, red_precision: float, *, drop: Collection[tuple[str, object]] = (),
+                  lam: float | None = None) -> Scorecard:
+    """Steps 2-4 of the module docstring on the apprentice-weeks; indicators in `drop` (e.g.
+    ("status", "At Risk")) are left out of the fit and earn no points. `lam` None: the penalty
+    is cross-validated; else that penalty is used."""
+    y = withdraws_within(rows, HORIZON_WEEKS).astype(np.float64)
+    x, labels = design_matrix(rows)
+    dropped = set(drop)
+    keep = [i for i, label in enumerate(labels) if label not in dropped]
+    if lam is None:
+        lam, cv = choose_lambda(x[:, keep], y, rows["apprentice_id"])
+    else:
+        cv = {}
+    params = fit_logistic(x[:, keep], y, lam)
+    coefficients = np.zeros(len(labels))
+    coefficients[keep] = params[1:]
+    scale, _ = choose_scale(rows, coefficients, labels, red_precision)
+    return Scorecard(points_from_coefficients(coefficients, labels, scale), labels, float(params[0]),
+                     coefficients, lam, cv, scale)
 
 
 def alert_precision(rows: dict, scored: dict) -> tuple[float, int]:
@@ -171,11 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     x, labels = design_matrix(rows)
     log.info("%s apprentice-weeks, %.1f %% withdraw within %s weeks", len(y), 100 * y.mean(), HORIZON_WEEKS)
 
-    lam, cv = choose_lambda(x, y, rows["apprentice_id"])
-    params = fit_logistic(x, y, lam)
-    intercept, coefficients = params[0], params[1:]
-    scale, trials = choose_scale(rows, coefficients, labels, args.red_precision)
-    factors = points_from_coefficients(coefficients, labels, scale)
+    fitted = fit_scorecard(rows, args.red_precision)
+    lam, cv, intercept, coefficients = fitted.lam, fitted.cv, fitted.intercept, fitted.coefficients
+    scale, factors = fitted.scale, fitted.factors
     scored = score_rows({**BANDS, "factors": factors}, rows)
     precision, alerts = alert_precision(rows, scored)
     linear_auc = auc(x @ coefficients, y.astype(bool))

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipeline_health.scoring.data import withdraws_within
-from pipeline_health.scoring.scorecard import design_matrix, points_from_coefficients, score_rows
+from pipeline_health.scoring.scorecard import score_rows
 from pipeline_health.validity.metrics import wilson_interval
 
 GROUPS = ("gender", "ethnicity_group", "imd_quintile", "ldd")
@@ -169,14 +169,10 @@ def without_status(config: dict) -> dict:
 def refit_in_sample(rows: dict, config: dict, *, lam: float = 1e-5, target: float = 0.65) -> dict:
     """The best alternative this report can find with the same factors: the scorecard refit
     on the test history itself (same method as scoring.fit), so an optimistic ceiling."""
-    from pipeline_health.scoring.fit import choose_scale, fit_logistic
+    from pipeline_health.scoring.fit import fit_scorecard
 
-    y = withdraws_within(rows, 8).astype(np.float64)
-    x, labels = design_matrix(rows)
-    coefficients = fit_logistic(x, y, lam)[1:]
-    scale, _ = choose_scale(rows, coefficients, labels, target)
     bands = {k: config[k] for k in ("red_min_score", "amber_min_score", "score_cap")}
-    return {**bands, "factors": points_from_coefficients(coefficients, labels, scale)}
+    return {**bands, "factors": fit_scorecard(rows, target, lam=lam).factors}
 
 
 def scored(config: dict, rows: dict) -> tuple[np.ndarray, np.ndarray]:

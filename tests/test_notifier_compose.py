@@ -47,6 +47,7 @@ def apprentice(**kw) -> RedApprentice:
         points_attendance_drop=5,
         points_attendance_trend=3,
         points_missed_sessions=7,
+        weeks_inactive_in_a_row=1,
     )
     return replace(base, **kw)
 
@@ -76,8 +77,14 @@ def test_factor_sentences_show_the_value_behind_the_points() -> None:
         "Off-the-job vs own baseline not measured (no earlier weeks to compare with) \u2192 0 pts",
         "Off-the-job trend not measured (fewer than 3 weeks with data in the last 6) \u2192 0 pts",
         "Off-the-job gap not measured (no off-the-job plan) \u2192 0 pts",
+        "Inactivity 1 week in a row with no session, quiz or off-the-job hours \u2192 0 pts",
         "Last coach feedback 1 day ago \u2192 0 pts",
     ]
+    idle = factors(apprentice(weeks_inactive_in_a_row=6, points_inactivity=80))[12].sentence()
+    assert idle == "Inactivity 6 weeks in a row with no session, quiz or off-the-job hours \u2192 80 pts"
+    unknown = factors(apprentice(weeks_inactive_in_a_row=None))[12].sentence()
+    assert unknown == ("Inactivity not measured (no session or off-the-job plan in the last 12 weeks)"
+                       " \u2192 0 pts")
 
 
 def test_missing_metrics_are_said_in_words_not_shown_as_none() -> None:

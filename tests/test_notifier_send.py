@@ -56,8 +56,10 @@ create table marts.fct_apprentice_risk_weekly (
     quiz_attempts_ratio_vs_prior double, points_quiz_activity integer,
     otj_plan_attainment_last_4_weeks double, otj_plan_attainment_prior_8_weeks double,
     otj_ratio_vs_prior double, otj_trend_6_weeks double, weeks_without_otj_in_a_row integer,
+    weeks_inactive_in_a_row integer,
     points_attendance_drop integer, points_attendance_trend integer, points_missed_sessions integer,
     points_quiz_drop integer, points_otj_drop integer, points_otj_trend integer, points_otj_gap integer,
+    points_inactivity integer,
     risk_score integer, risk_band varchar, is_newly_red boolean,
     gender varchar, ethnicity varchar, imd varchar, ldd varchar
 )
@@ -112,6 +114,7 @@ def mart_row(apprentice_id: str, name: str, coach_id: str, **kw: Any) -> dict[st
         "otj_ratio_vs_prior": 0.4,
         "otj_trend_6_weeks": -0.1,
         "weeks_without_otj_in_a_row": 0,
+        "weeks_inactive_in_a_row": 0,
         "points_attendance_drop": 5,
         "points_attendance_trend": 3,
         "points_missed_sessions": 7,
@@ -119,6 +122,7 @@ def mart_row(apprentice_id: str, name: str, coach_id: str, **kw: Any) -> dict[st
         "points_otj_drop": 0,
         "points_otj_trend": 0,
         "points_otj_gap": 0,
+        "points_inactivity": 0,
         "risk_score": 85,
         "risk_band": "Red",
         "is_newly_red": True,

@@ -274,7 +274,8 @@ def test_replaying_weeks_in_order_gives_the_live_history(live: Live, replay: War
 # ----------------------------------------------------------------------------- (d)
 # Every factor of the risk mart (dbt macro risk_factor_measures); points_total is their sum.
 RISK_FACTORS = ("status", "attendance", "attendance_drop", "attendance_trend", "missed_sessions", "quiz",
-                "quiz_drop", "quiz_activity", "otj", "otj_drop", "otj_trend", "otj_gap", "feedback")
+                "quiz_drop", "quiz_activity", "otj", "otj_drop", "otj_trend", "otj_gap", "inactivity",
+                "feedback")
 
 
 def test_risk_mart_grain_bands_and_newly_red(live: Live) -> None:

@@ -131,7 +131,7 @@
 
   - name: red_amber_table
     title: "Red and Amber apprentices: reasons and points per factor"
-    note_text: "Score = the thirteen factors' points added up, capped at 100. Red >= 80, Amber 50-79. Reasons: the factors with points, most first, each with the measure behind it. Trend: scores of the last 8 weeks, oldest first ('-' = not scored)."
+    note_text: "Score = the fourteen factors' points added up, capped at 100. Red >= 80, Amber 50-79. Reasons: the factors with points, most first, each with the measure behind it. Trend: scores of the last 8 weeks, oldest first ('-' = not scored)."
     type: looker_grid
     model: pipeline_health
     explore: coach_caseload
@@ -144,7 +144,8 @@
       fct_coach_caseload_weekly.points_quiz, fct_coach_caseload_weekly.points_quiz_drop,
       fct_coach_caseload_weekly.points_quiz_activity, fct_coach_caseload_weekly.points_otj,
       fct_coach_caseload_weekly.points_otj_drop, fct_coach_caseload_weekly.points_otj_trend,
-      fct_coach_caseload_weekly.points_otj_gap, fct_coach_caseload_weekly.points_feedback,
+      fct_coach_caseload_weekly.points_otj_gap, fct_coach_caseload_weekly.points_inactivity,
+      fct_coach_caseload_weekly.points_feedback,
       fct_coach_caseload_weekly.points_status,
       fct_coach_caseload_weekly.last_contact_date, fct_coach_caseload_weekly.risk_scores_last_8_weeks]
     filters:
@@ -173,7 +174,8 @@
       fct_coach_caseload_weekly.quiz_score_avg_last_30d, fct_coach_caseload_weekly.quiz_change_vs_prior,
       fct_coach_caseload_weekly.quiz_attempts_ratio_vs_prior, fct_coach_caseload_weekly.otj_plan_attainment_last_30d,
       fct_coach_caseload_weekly.otj_ratio_vs_prior, fct_coach_caseload_weekly.otj_trend_6_weeks,
-      fct_coach_caseload_weekly.weeks_without_otj_in_a_row, fct_coach_caseload_weekly.days_since_last_contact,
+      fct_coach_caseload_weekly.weeks_without_otj_in_a_row, fct_coach_caseload_weekly.weeks_inactive_in_a_row,
+      fct_coach_caseload_weekly.days_since_last_contact,
       fct_coach_caseload_weekly.current_progression_status]
     filters:
       fct_coach_caseload_weekly.risk_band: "Red,Amber"

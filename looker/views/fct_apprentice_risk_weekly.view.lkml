@@ -441,6 +441,24 @@ view: fct_apprentice_risk_weekly {
     value_format_name: decimal_0
   }
 
+  dimension: points_inactivity {
+    type: number
+    label: "Points: no activity at all"
+    group_label: "Risk factors: points"
+    description: "Points for weeks_inactive_in_a_row (var risk_scoring.factors.inactivity)."
+    sql: ${TABLE}.points_inactivity ;;
+    value_format_name: decimal_0
+  }
+
+  dimension: weeks_inactive_in_a_row {
+    type: number
+    label: "Weeks with no activity in a row"
+    group_label: "Risk factors: measures"
+    description: "ISO weeks in a row (up to this one, within the last 12) in which something was expected (a session scheduled or off-the-job hours planned) but the apprentice did nothing at all (no attended session, no quiz attempt, no off-the-job hours), since the last week with any activity. A week with nothing expected and nothing done neither extends nor ends the run. It sees a break in learning (sessions stop, the off-the-job plan runs on) and an apprentice who stops everything at once. NULL when nothing was expected in those 12 weeks. Measure of inactivity."
+    sql: ${TABLE}.weeks_inactive_in_a_row ;;
+    value_format_name: decimal_0
+  }
+
   dimension: days_since_last_contact {
     type: number
     label: "Days since last contact"
@@ -463,7 +481,7 @@ view: fct_apprentice_risk_weekly {
   dimension: points_total {
     type: number
     label: "Points before cap"
-    description: "Sum of the thirteen factors' points before the cap (may exceed 100)."
+    description: "Sum of the fourteen factors' points before the cap (may exceed 100)."
     sql: ${TABLE}.points_total ;;
     value_format_name: decimal_0
   }
@@ -564,6 +582,6 @@ view: fct_apprentice_risk_weekly {
   }
 
   set: apprentice_detail {
-    fields: [week_start_date, apprentice_name, cohort_name, current_progression_status, risk_band, risk_score, points_status, points_attendance, points_attendance_drop, points_attendance_trend, points_missed_sessions, points_quiz, points_quiz_drop, points_quiz_activity, points_otj, points_otj_drop, points_otj_trend, points_otj_gap, points_feedback]
+    fields: [week_start_date, apprentice_name, cohort_name, current_progression_status, risk_band, risk_score, points_status, points_attendance, points_attendance_drop, points_attendance_trend, points_missed_sessions, points_quiz, points_quiz_drop, points_quiz_activity, points_otj, points_otj_drop, points_otj_trend, points_otj_gap, points_inactivity, points_feedback]
   }
 }

@@ -362,6 +362,24 @@ view: fct_coach_caseload_weekly {
     value_format_name: decimal_0
   }
 
+  dimension: points_inactivity {
+    type: number
+    label: "Points: no activity at all"
+    group_label: "Risk factors: points"
+    description: "Points from weeks_inactive_in_a_row."
+    sql: ${TABLE}.points_inactivity ;;
+    value_format_name: decimal_0
+  }
+
+  dimension: weeks_inactive_in_a_row {
+    type: number
+    label: "Weeks with no activity in a row"
+    group_label: "Risk factors: measures"
+    description: "Weeks in a row with a session scheduled or OTJ hours planned but no activity of any kind (within 12 weeks); NULL = nothing expected in 12 weeks."
+    sql: ${TABLE}.weeks_inactive_in_a_row ;;
+    value_format_name: decimal_0
+  }
+
   dimension: days_since_last_contact {
     type: number
     label: "Days since last contact"
@@ -382,7 +400,7 @@ view: fct_coach_caseload_weekly {
   dimension: top_risk_factor {
     type: string
     label: "Top risk factor"
-    description: "The factor with the most points (one of the risk mart's thirteen factors; ties go to engagement factors before feedback and the recorded status); NULL when none has points."
+    description: "The factor with the most points (one of the risk mart's fourteen factors; ties go to engagement factors before feedback and the recorded status); NULL when none has points."
     sql: ${TABLE}.top_risk_factor ;;
   }
 

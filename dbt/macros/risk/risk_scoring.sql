@@ -32,6 +32,7 @@
         'otj_drop': 'otj_ratio_vs_prior',
         'otj_trend': 'otj_trend_6_weeks',
         'otj_gap': 'weeks_without_otj_in_a_row',
+        'inactivity': 'weeks_inactive_in_a_row',
         'feedback': 'days_since_last_contact',
     }) }}
 {%- endmacro %}

@@ -92,6 +92,11 @@ def factors(a: RedApprentice) -> tuple[Factor, ...]:
     else:
         n = a.weeks_without_otj_in_a_row
         otj_gap = f"{n} week{'' if n == 1 else 's'} in a row with no hours logged"
+    if a.weeks_inactive_in_a_row is None:
+        inactivity = "not measured (no session or off-the-job plan in the last 12 weeks)"
+    else:
+        n = a.weeks_inactive_in_a_row
+        inactivity = f"{n} week{'' if n == 1 else 's'} in a row with no session, quiz or off-the-job hours"
     return (
         Factor("Status", a.current_progression_status or "unknown", a.points_status),
         Factor("Attendance", attendance, a.points_attendance),
@@ -113,6 +118,7 @@ def factors(a: RedApprentice) -> tuple[Factor, ...]:
                a.points_otj_drop),
         Factor("Off-the-job trend", _trend(a.otj_trend_6_weeks, "% of plan"), a.points_otj_trend),
         Factor("Off-the-job gap", otj_gap, a.points_otj_gap),
+        Factor("Inactivity", inactivity, a.points_inactivity),
         Factor("Last coach feedback", feedback, a.points_feedback),
     )
 

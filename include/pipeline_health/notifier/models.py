@@ -51,6 +51,7 @@ MART_COLUMNS: tuple[str, ...] = (
     "otj_ratio_vs_prior",
     "otj_trend_6_weeks",
     "weeks_without_otj_in_a_row",
+    "weeks_inactive_in_a_row",
     "points_attendance_drop",
     "points_attendance_trend",
     "points_missed_sessions",
@@ -59,6 +60,7 @@ MART_COLUMNS: tuple[str, ...] = (
     "points_otj_drop",
     "points_otj_trend",
     "points_otj_gap",
+    "points_inactivity",
 )
 
 UNKNOWN_COACH_ID = "unknown"
@@ -112,6 +114,7 @@ class RedApprentice:
     otj_ratio_vs_prior: float | None = None
     otj_trend_6_weeks: float | None = None
     weeks_without_otj_in_a_row: int | None = None
+    weeks_inactive_in_a_row: int | None = None
     points_attendance_drop: int = 0
     points_attendance_trend: int = 0
     points_missed_sessions: int = 0
@@ -120,6 +123,7 @@ class RedApprentice:
     points_otj_drop: int = 0
     points_otj_trend: int = 0
     points_otj_gap: int = 0
+    points_inactivity: int = 0
 
 
 _OPTIONAL_FLOATS = (
@@ -129,10 +133,12 @@ _OPTIONAL_FLOATS = (
     "otj_plan_attainment_prior_8_weeks",
     "otj_ratio_vs_prior", "otj_trend_6_weeks",
 )
-_OPTIONAL_INTS = ("days_since_last_contact", "sessions_missed_in_a_row", "weeks_without_otj_in_a_row")
+_OPTIONAL_INTS = ("days_since_last_contact", "sessions_missed_in_a_row", "weeks_without_otj_in_a_row",
+                  "weeks_inactive_in_a_row")
 _EXTRA_POINTS = (
     "points_attendance_drop", "points_attendance_trend", "points_missed_sessions", "points_quiz_drop",
     "points_quiz_activity", "points_otj_drop", "points_otj_trend", "points_otj_gap",
+    "points_inactivity",
 )
 
 

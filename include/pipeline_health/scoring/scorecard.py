@@ -51,6 +51,8 @@ FACTORS: tuple[Factor, ...] = (
            "least-squares slope of weekly OTJ plan attainment over 6 weeks (per week)."),
     Factor("otj_gap", "weeks_without_otj_in_a_row", AT_LEAST, (2, 3, 4),
            "weeks with an OTJ plan but no hours logged, in a row (within 12 weeks)."),
+    Factor("inactivity", "weeks_inactive_in_a_row", AT_LEAST, (2, 3, 4, 6),
+           "weeks with a session or OTJ plan but no activity of any kind, in a row (within 12 weeks)."),
     Factor("feedback", "days_since_last_contact", AT_LEAST, (14, 28, 42),
            "days since the last coach contact. NULL = none ever recorded (unknown)."),
 )

@@ -382,6 +382,31 @@ def equity_verdict(off: EquityGap, on: EquityGap) -> str:
 # ---------------------------------------------------------------------------- OULAD
 
 
+def alerts_by_final_result(warehouse: Path, data_dir: Path) -> dict[tuple[bool, str], int]:
+    """Newly-Red alerts on the real learners by (inactivity had points, the student's final_result).
+
+    The label counts only dated unregistrations; a student who stops and ends with Fail has
+    disengaged too. This shows whom the alerts reach, not a second label."""
+    import duckdb
+
+    from pipeline_health.oulad.mapping import apprentice_id
+    from pipeline_health.oulad.reader import read_oulad
+
+    students = read_oulad(data_dir, activity=False).students
+    final = {apprentice_id(key): student.final_result for key, student in students.items()}
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        rows = con.sql("select apprentice_id, points_inactivity > 0 from marts.fct_apprentice_risk_weekly "
+                       "where is_newly_red").fetchall()
+    finally:
+        con.close()
+    counts: dict[tuple[bool, str], int] = {}
+    for apprentice, inactive in rows:
+        key = (bool(inactive), final.get(apprentice, "unknown"))
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
 def oulad_figures(data_dir: Path, workdir: Path, n_boot: int) -> dict:
     from pipeline_health.loaders.duckdb_loader import DuckDBLoader
     from pipeline_health.oulad import duckdb_event_days, import_oulad
@@ -406,6 +431,7 @@ def oulad_figures(data_dir: Path, workdir: Path, n_boot: int) -> dict:
         "ceiling_with_overdue": cross_presentation_auc(with_overdue),
         "overdue_auc": oriented_auc(overdue, label),
         "overdue_share": float((overdue > 0).mean()) if len(overdue) else math.nan,
+        "alerts_by_final_result": alerts_by_final_result(warehouse, data_dir),
         "presentations": summary.presentations,
         "students": summary.students,
         "seconds": time.perf_counter() - started,
@@ -450,6 +476,22 @@ def oulad_section(fig: dict, data_dir: Path) -> list[str]:
                 "newly-Red precision (12 weeks) / 12-week base rate",
                 num(e.newly_red_ratio_to_base_rate_12w, 2),
             ],
+        ],
+    )
+    by_final = fig["alerts_by_final_result"]
+    results = ("Withdrawn", "Fail", "Pass", "Distinction")
+    lines += [
+        "Whom the newly-Red alerts reach: the student's final result in OULAD, by whether the inactivity "
+        "run (6 weeks with nothing done) gave the points. The label counts only dated unregistrations; a "
+        "student who stops and ends with Fail without unregistering has disengaged as well.",
+        "",
+    ]
+    lines += table(
+        ["newly-Red alerts", *results, "all"],
+        [
+            [label, *(str(by_final.get((inactive, r), 0)) for r in results),
+             str(sum(v for (i, _), v in by_final.items() if i == inactive))]
+            for inactive, label in ((True, "with inactivity points"), (False, "without"))
         ],
     )
     lines += ["Withdrawers flagged k weeks before withdrawing (Amber or Red / Red):", ""]

@@ -136,8 +136,9 @@ factor_rows as (
         ('otj_drop', 9, "coalesce(concat('Off-the-job hours ', " ~ (pct | replace('MEASURE', 'otj_ratio_vs_prior')) ~ ", ' of usual (last 4 weeks vs 8 before)'), 'Off-the-job vs own baseline unknown')"),
         ('otj_trend', 10, "coalesce(concat('Off-the-job trend ', " ~ (whole | replace('MEASURE', 'otj_trend_6_weeks * 100')) ~ ", '% of plan a week (6 weeks)'), 'Off-the-job trend unknown')"),
         ('otj_gap', 11, "coalesce(concat(cast(weeks_without_otj_in_a_row as " ~ str ~ "), ' weeks in a row without off-the-job hours'), 'Off-the-job gap unknown')"),
-        ('feedback', 12, "coalesce(concat('Last coach contact ', cast(days_since_last_contact as " ~ str ~ "), ' days ago'), 'No coach contact recorded')"),
-        ('status', 13, "concat('Status ', coalesce(current_progression_status, 'unknown'))"),
+        ('inactivity', 12, "coalesce(concat(cast(weeks_inactive_in_a_row as " ~ str ~ "), ' weeks in a row with no session, quiz or off-the-job hours'), 'Inactivity unknown')"),
+        ('feedback', 13, "coalesce(concat('Last coach contact ', cast(days_since_last_contact as " ~ str ~ "), ' days ago'), 'No coach contact recorded')"),
+        ('status', 14, "concat('Status ', coalesce(current_progression_status, 'unknown'))"),
     ] %}
     {%- for factor, rank, reason_text in factors %}
     select
@@ -227,6 +228,8 @@ final as (
         risk.otj_trend_6_weeks,
         risk.points_otj_gap,
         risk.weeks_without_otj_in_a_row,
+        risk.points_inactivity,
+        risk.weeks_inactive_in_a_row,
         top_factor.top_risk_factor,
         coalesce(reasons.risk_reasons, '') as risk_reasons,
         daily.last_contact_date,

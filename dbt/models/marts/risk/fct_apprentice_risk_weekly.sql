@@ -19,8 +19,8 @@
     points come from var risk_scoring (dbt_project.yml) through macros/risk/risk_scoring.sql.
     Besides the 30-day levels, the measures compare each apprentice with their own earlier
     weeks (last 4 weeks vs the 8 before), follow trends over 6 weeks and streaks of missed
-    sessions and of weeks without off-the-job hours, all from the daily mart's Sunday rows
-    of the last 12 weeks (a week's _last_7d counts are its ISO week). A source the apprentice
+    sessions, of weeks without off-the-job hours and of weeks with no activity at all while
+    some was expected, all from the daily mart's Sunday rows of the last 12 weeks (a week's _last_7d counts are its ISO week). A source the apprentice
     has none of (no session scheduled, no quiz, no OTJ plan, no coach contact ever) gives a
     NULL measure, which earns no points. Definitions are in _risk.yml. The previous week's
     band is recomputed here from the daily mart (not read from this table), so every week
@@ -42,6 +42,8 @@
 {%- set week_index = "cast(" ~ pipeline_health.day_number('week_start_date') ~ " / 7 as "
     ~ pipeline_health.type_integer() ~ ")" -%}
 {%- set dbl = pipeline_health.type_double() -%}
+{#- Activity of any kind: an attended session, a quiz attempt or off-the-job hours logged. -#}
+{%- set active_week = "(sessions_attended_last_7d > 0 or quiz_attempts_last_7d > 0 or otj_hours_last_7d > 0)" -%}
 
 with
 
@@ -160,7 +162,10 @@ rolling as (
         ) as attended_weeks_so_far,
         sum(case when otj_hours_last_7d > 0 then 1 else 0 end) over (
             partition by apprentice_id order by week_index rows between unbounded preceding and current row
-        ) as otj_weeks_so_far
+        ) as otj_weeks_so_far,
+        sum(case when {{ active_week }} then 1 else 0 end) over (
+            partition by apprentice_id order by week_index rows between unbounded preceding and current row
+        ) as active_weeks_so_far
     from weeks
     window
         last_4 as (partition by apprentice_id order by week_index range between 3 preceding and current row),
@@ -172,8 +177,12 @@ rolling as (
 
 {#
     Streaks within the last 12 weeks: sessions missed since the last week with an attended
-    session (weeks without a session neither extend nor end it), and weeks in learning with
-    an OTJ plan but no hours since the last week with hours.
+    session (weeks without a session neither extend nor end it); weeks in learning with
+    an OTJ plan but no hours since the last week with hours; and weeks with something
+    expected (a session scheduled or OTJ hours planned) but no activity of any kind since the
+    last active week (a week with nothing expected and nothing done neither extends nor
+    ends it). The last one sees a break in learning too, where sessions stop but the
+    off-the-job plan runs on, and an apprentice who stops everything at once.
 -#}
 streaks as (
 
@@ -186,7 +195,17 @@ streaks as (
         sum(case when otj_hours_planned_last_7d > 0 and otj_hours_last_7d = 0 then 1 else 0 end) over (
             partition by apprentice_id, otj_weeks_so_far
             order by week_index range between 11 preceding and current row
-        ) as weeks_without_otj_streak
+        ) as weeks_without_otj_streak,
+        sum(
+            case
+                when not {{ active_week }} and (sessions_scheduled_last_7d > 0 or otj_hours_planned_last_7d > 0)
+                    then 1
+                else 0
+            end
+        ) over (
+            partition by apprentice_id, active_weeks_so_far
+            order by week_index range between 11 preceding and current row
+        ) as weeks_inactive_streak
     from rolling
 
 ),
@@ -272,7 +291,12 @@ measures as (
         end as otj_trend_6_weeks,
         case
             when otj_hours_planned_last_12_weeks > 0 then weeks_without_otj_streak
-        end as weeks_without_otj_in_a_row
+        end as weeks_without_otj_in_a_row,
+        {#- NULL when nothing was expected in 12 weeks: no session, no OTJ plan (unknown). #}
+        case
+            when sessions_scheduled_last_12_weeks > 0 or otj_hours_planned_last_12_weeks > 0
+                then weeks_inactive_streak
+        end as weeks_inactive_in_a_row
     from streaks
 
 ),
@@ -384,6 +408,8 @@ final as (
         with_previous.points_otj_trend,
         with_previous.weeks_without_otj_in_a_row,
         with_previous.points_otj_gap,
+        with_previous.weeks_inactive_in_a_row,
+        with_previous.points_inactivity,
         with_previous.points_total,
         with_previous.risk_score,
         with_previous.risk_band,

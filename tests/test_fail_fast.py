@@ -15,6 +15,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from e2e_support import make_env, run
 
 from pipeline_health.orchestration import cosmos_setup, daily_tasks, preflight, weekly_tasks
+from pipeline_health.warehouse import WarehouseError
 
 START, END = datetime(2026, 11, 9, tzinfo=UTC), datetime(2026, 11, 10, tzinfo=UTC)
 
@@ -60,9 +61,9 @@ def test_a_lock_held_by_another_process_is_transient(valid_warehouse: Path) -> N
         stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(duckdb.IOException, match="lock") as raised:
+        with pytest.raises(WarehouseError, match="locked by another process") as raised:
             preflight.check_duckdb_warehouse(valid_warehouse)
-        assert not isinstance(raised.value, preflight.PermanentError)
+        assert raised.value.transient and not isinstance(raised.value, preflight.PermanentError)
     finally:
         holder.kill()
         holder.wait()

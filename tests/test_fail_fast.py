@@ -141,7 +141,7 @@ def test_a_bad_setting_fails_the_daily_run_in_one_try(tmp_path: Path) -> None:
     """Through Airflow (`DAG.test`): the first task fails once, nothing downstream runs."""
     env = make_env(tmp_path, PIPELINE_HEALTH_POPULATION="abc")
     started = time.monotonic()
-    result = run(["-m", "pipeline_health.dag_runner", "daily", "2026-11-09", "2026-11-09",
+    result = run(["-m", "pipeline_health.local.dag_runner", "daily", "2026-11-09", "2026-11-09",
                   "--json-out", str(tmp_path / "runs.json")], env, tmp_path / "run.log")
     seconds = time.monotonic() - started
     print(f"\nfailed daily run with a bad setting: {seconds:.1f} s")

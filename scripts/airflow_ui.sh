@@ -22,7 +22,7 @@ if [[ "${PIPELINE_HEALTH_SKIP_SETUP:-}" != 1 ]]; then
   make --no-print-directory setup || fail "make setup failed; nothing started"
 fi
 # An assignment, so a failed set-up stops here (`eval "$(...)"` would report success).
-exports="$("$VENV/bin/python" -m pipeline_health.local_airflow)" \
+exports="$("$VENV/bin/python" -m pipeline_health.local.local_airflow)" \
   || fail "local Airflow set-up failed (message above); nothing started"
 grep -q '^export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=' <<<"$exports" \
   || fail "the set-up printed no Airflow settings; nothing started"

@@ -20,8 +20,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from pipeline_health import local_airflow
 from pipeline_health.config import PROJECT_ROOT
+from pipeline_health.local import local_airflow
 
 BIN = Path(sys.executable).parent
 
@@ -72,7 +72,7 @@ def main() -> None:
         env["PIPELINE_HEALTH_COSMOS_MODE"] = mode
         local_airflow.prepare(state, env)
         out = state / "runs.json"
-        wall = _run([str(BIN / "python"), "-m", "pipeline_health.dag_runner", "daily", str(day),
+        wall = _run([str(BIN / "python"), "-m", "pipeline_health.local.dag_runner", "daily", str(day),
                      str(day), "--json-out", str(out)], env, scratch / "bench.log")
         runs = json.loads(out.read_text())
         print(f"daily DAG, Cosmos mode {mode}: {len(runs[0]['tasks'])} tasks, run "

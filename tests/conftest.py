@@ -14,7 +14,7 @@ import pytest
 # this repository's DAGs before any test imports it, so tests never touch ~/airflow.
 _TEST_STATE = Path(tempfile.mkdtemp(prefix="pipeline-health-tests-"))
 os.environ.setdefault("PIPELINE_HEALTH_STATE_DIR", str(_TEST_STATE))
-from pipeline_health.local_airflow import airflow_env  # noqa: E402
+from pipeline_health.local.local_airflow import airflow_env  # noqa: E402
 
 for _key, _value in airflow_env(Path(os.environ["PIPELINE_HEALTH_STATE_DIR"])).items():
     if _key.startswith(("AIRFLOW", "PIPELINE_HEALTH_DBT_DIR", "DO_NOT_TRACK", "SCARF",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline_health import local_airflow
+from pipeline_health.local import local_airflow
 
 # Wall-clock stamps and ids; ops.source_freshness's ages are measured at the check (its status,
 # thresholds and day are compared).
@@ -40,7 +40,7 @@ def run(args: list[str], env: dict[str, str], log: Path) -> subprocess.Completed
 
 def run_dag(kind: str, first: str, last: str, env: dict[str, str], state: Path) -> list[dict]:
     out = state / f"runs-{kind}-{first}-{last}.json"
-    result = run(["-m", "pipeline_health.dag_runner", kind, first, last, "--json-out", str(out)],
+    result = run(["-m", "pipeline_health.local.dag_runner", kind, first, last, "--json-out", str(out)],
                  env, state / "airflow-runs.log")
     runs = json.loads(out.read_text()) if out.exists() else []
     assert result.returncode == 0, f"{kind} DAG failed: {runs}; see {state / 'airflow-runs.log'}"

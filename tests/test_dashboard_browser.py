@@ -27,10 +27,10 @@ from urllib.parse import urlsplit, urlunsplit
 import duckdb
 import pytest
 
-from pipeline_health import local_airflow
 from pipeline_health.config import PROJECT_ROOT
 from pipeline_health.dashboard.app import URL_PREFIX, URL_ROUTE
 from pipeline_health.dashboard.publish import publish
+from pipeline_health.local import local_airflow
 from pipeline_health.notifier.compose import dashboard_url
 
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",

@@ -15,6 +15,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from e2e_support import make_env, run
 
 from pipeline_health.orchestration import cosmos_setup, daily_tasks, preflight, weekly_tasks
+from pipeline_health.warehouse import WarehouseError
 
 START, END = datetime(2026, 11, 9, tzinfo=UTC), datetime(2026, 11, 10, tzinfo=UTC)
 
@@ -60,9 +61,9 @@ def test_a_lock_held_by_another_process_is_transient(valid_warehouse: Path) -> N
         stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(duckdb.IOException, match="lock") as raised:
+        with pytest.raises(WarehouseError, match="locked by another process") as raised:
             preflight.check_duckdb_warehouse(valid_warehouse)
-        assert not isinstance(raised.value, preflight.PermanentError)
+        assert raised.value.transient and not isinstance(raised.value, preflight.PermanentError)
     finally:
         holder.kill()
         holder.wait()
@@ -140,7 +141,7 @@ def test_a_bad_setting_fails_the_daily_run_in_one_try(tmp_path: Path) -> None:
     """Through Airflow (`DAG.test`): the first task fails once, nothing downstream runs."""
     env = make_env(tmp_path, PIPELINE_HEALTH_POPULATION="abc")
     started = time.monotonic()
-    result = run(["-m", "pipeline_health.dag_runner", "daily", "2026-11-09", "2026-11-09",
+    result = run(["-m", "pipeline_health.local.dag_runner", "daily", "2026-11-09", "2026-11-09",
                   "--json-out", str(tmp_path / "runs.json")], env, tmp_path / "run.log")
     seconds = time.monotonic() - started
     print(f"\nfailed daily run with a bad setting: {seconds:.1f} s")

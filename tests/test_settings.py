@@ -23,7 +23,7 @@ SCANNED = ("include", "dags", "plugins")
 SETTINGS_MODULE = "include/pipeline_health/config.py"
 
 # Local tooling allowed to read the environment itself: path -> reason. None today: the local
-# Airflow set-up (local_airflow.py) reads PIPELINE_HEALTH_STATE_DIR and PIPELINE_HEALTH_DUCKDB_PATH
+# Airflow set-up (local/local_airflow.py) reads PIPELINE_HEALTH_STATE_DIR and PIPELINE_HEALTH_DUCKDB_PATH
 # through config too, and only writes AIRFLOW_HOME and builds the child processes' environment.
 ALLOWED_READS: dict[str, str] = {}
 

@@ -117,7 +117,7 @@ def test_an_earlier_week_is_refused_with_instructions(weekly_runs):
     state, env, _, sink = weekly_runs
     sent = len(sink.received)
     out = state / "refused.json"
-    result = run(["-m", "pipeline_health.dag_runner", "weekly", str(WEEKS[0]), str(WEEKS[0]),
+    result = run(["-m", "pipeline_health.local.dag_runner", "weekly", str(WEEKS[0]), str(WEEKS[0]),
                   "--json-out", str(out)], env, state / "refused.log")
     assert result.returncode != 0
     tasks = json.loads(out.read_text())[0]["tasks"]

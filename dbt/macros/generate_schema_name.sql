@@ -3,8 +3,11 @@
     (`staging`, `marts`, `snapshots`, `ops`), never dbt's default `<target_schema>_<schema>`.
 
     On BigQuery every dataset of the project shares a prefix, so several environments can
-    live in one GCP project. The prefix is the same one the notifier uses
-    (include/pipeline_health/notifier/factory.py):
+    live in one GCP project. The rule is include/pipeline_health/warehouse.py's
+    `dataset_prefix`; Cosmos passes its value as the var `dataset_prefix`, so the DAGs' dbt
+    and the Python side (notifier, run ledger, dashboard) name datasets from one setting.
+    Without the var (dbt run by hand) the same rule is applied here; tests/test_warehouse.py
+    checks that both give the same datasets:
       1. var `dataset_prefix`, else
       2. env PIPELINE_HEALTH_BQ_DATASET_PREFIX (used as given, e.g. "pipeline_health_"), else
       3. the raw dataset's name without its trailing "raw"

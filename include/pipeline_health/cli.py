@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from pipeline_health.demo import run_demo
+    from pipeline_health.local.demo import run_demo
 
     return run_demo(live_weeks=args.live_weeks, history_weeks=args.history_weeks)
 

@@ -73,8 +73,8 @@ class Settings:
     gcp_conn_id: str
     # dbt's BigQuery target dataset (Cosmos profile; dbt/profiles.yml reads the same variable).
     bq_dataset: str = "pipeline_health"
-    # `<prefix>` of the notifier's `<prefix>marts` / `<prefix>ops` datasets; empty: derived
-    # from bq_raw_dataset (notifier.factory.bigquery_dataset_prefix).
+    # `<prefix>` of the datasets dbt builds (`<prefix>marts`, `<prefix>ops`, ...); empty:
+    # derived from bq_raw_dataset (warehouse.dataset_prefix, passed to dbt as a var).
     bq_dataset_prefix: str = ""
 
     @classmethod

@@ -13,9 +13,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Protocol
 
-from pipeline_health.config import ConfigError, Settings
-from pipeline_health.notifier._sql import bigquery_relation
-from pipeline_health.notifier.factory import bigquery_dataset_prefix
+from pipeline_health.config import Settings
+from pipeline_health.warehouse import bigquery_client, bigquery_relation, dataset_name, open_duckdb
 
 TABLE = "pipeline_run_log"
 DAILY, WEEKLY = "daily", "weekly"
@@ -36,9 +35,7 @@ class DuckDBRunLedger:
         self.path = Path(path)
 
     def _con(self, read_only: bool):
-        from pipeline_health.loaders.duckdb_loader import connect
-
-        return connect(self.path, read_only=read_only)
+        return open_duckdb(self.path, read_only=read_only)
 
     def _ensure(self, con) -> None:
         con.execute("CREATE SCHEMA IF NOT EXISTS ops")
@@ -147,11 +144,5 @@ def ledger_from_settings(settings: Settings | None = None) -> RunLedger:
     settings = settings or Settings.from_env()
     if settings.warehouse == "duckdb":
         return DuckDBRunLedger(settings.duckdb_path)
-    if not settings.bq_project:
-        raise ConfigError("PIPELINE_HEALTH_BQ_PROJECT must be set when the warehouse is bigquery")
-    from airflow.providers.google.cloud.hooks.bigquery import BigQueryHook
-
-    client = BigQueryHook(gcp_conn_id=settings.gcp_conn_id).get_client(
-        project_id=settings.bq_project, location=settings.bq_location)
-    return BigQueryRunLedger(client, settings.bq_project,
-                             f"{bigquery_dataset_prefix(settings)}ops", settings.bq_location)
+    return BigQueryRunLedger(bigquery_client(settings), settings.bq_project,
+                             dataset_name(settings, "ops"), settings.bq_location)

@@ -28,6 +28,7 @@ from typing import Any
 
 from pipeline_health.config import Settings
 from pipeline_health.schemas import EVENT_TABLES
+from pipeline_health.warehouse import bigquery_client, bigquery_project, dataset_name, open_duckdb
 
 log = logging.getLogger(__name__)
 
@@ -203,10 +204,8 @@ def record(settings: Settings, results: list[Freshness]) -> None:
 
 
 def record_duckdb(path: Path, results: list[Freshness]) -> None:
-    from pipeline_health.loaders.duckdb_loader import connect
-
     names = [c[0] for c in COLUMNS]
-    con = connect(path)
+    con = open_duckdb(path)
     try:
         con.execute("CREATE SCHEMA IF NOT EXISTS ops")
         con.execute(f"CREATE TABLE IF NOT EXISTS ops.{TABLE} ("
@@ -229,16 +228,9 @@ def record_bigquery(settings: Settings, results: list[Freshness], client: Any = 
     """A load job with WRITE_TRUNCATE: the table holds the last check only."""
     from google.cloud import bigquery
 
-    from pipeline_health.notifier._sql import check_name, check_project
-    from pipeline_health.notifier.factory import bigquery_dataset_prefix
-
     if client is None:
-        from airflow.providers.google.cloud.hooks.bigquery import BigQueryHook
-
-        client = BigQueryHook(gcp_conn_id=settings.gcp_conn_id).get_client(
-            project_id=settings.bq_project, location=settings.bq_location)
-    ops = check_name(f"{bigquery_dataset_prefix(settings)}ops", "dataset")
-    dataset = f"{check_project(settings.bq_project)}.{ops}"
+        client = bigquery_client(settings)
+    dataset = f"{bigquery_project(settings)}.{dataset_name(settings, 'ops')}"
     client.create_dataset(dataset, exists_ok=True)
     config = bigquery.LoadJobConfig(
         schema=[bigquery.SchemaField(n, t) for n, _, t in COLUMNS],

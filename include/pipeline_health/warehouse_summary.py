@@ -14,9 +14,9 @@ LAYERS = ("raw", "staging", "marts")
 
 
 def _query(settings: Settings, sql: str, params: list[Any]) -> list[tuple]:
-    from pipeline_health.loaders.duckdb_loader import connect
+    from pipeline_health.warehouse import open_duckdb
 
-    con = connect(settings.duckdb_path, read_only=True)
+    con = open_duckdb(settings.duckdb_path, read_only=True)
     try:
         return con.execute(sql, params).fetchall()
     finally:

@@ -90,7 +90,7 @@ def _copy(con, alias: str, warehouse: Path, result: PublishResult) -> None:
 
 def publish(warehouse: Path, target: Path) -> PublishResult:
     """Copy the page's tables from `warehouse` into `target`, replacing it atomically."""
-    from pipeline_health.loaders.duckdb_loader import connect
+    from pipeline_health.warehouse import open_duckdb
 
     started = time.perf_counter()
     result = PublishResult(path=target)
@@ -98,10 +98,10 @@ def publish(warehouse: Path, target: Path) -> PublishResult:
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     # The warehouse is the connection's own database (read-only), the new file is attached
-    # read-write; `connect` copes with a dbt run in the same process (under `dag.test`),
+    # read-write; `open_duckdb` copes with a dbt run in the same process (under `dag.test`),
     # hence an alias of our own and a DETACH whatever happens.
     alias = f"dashboard_publish_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    con = connect(warehouse, read_only=True)
+    con = open_duckdb(warehouse, read_only=True)
     try:
         escaped = str(tmp).replace("'", "''")
         con.execute(f"ATTACH '{escaped}' AS {alias} (READ_WRITE)")

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline_health.notifier._sql import bigquery_relation, duckdb_relation
 from pipeline_health.schemas import EVENT_TABLES, REFERENCE_TABLES
+from pipeline_health.warehouse import bigquery_dataset, bigquery_relation, duckdb_relation
 
 # The columns of ops_raw_load_reconciliation are `rejected_<reason>`, one per reason of
 # dbt/macros/validation/event_table_rules.sql rejection_reasons() (a test keeps them equal).
@@ -55,10 +55,8 @@ class Relations:
 
     @classmethod
     def bigquery(cls, project: str, dataset_prefix: str, raw_dataset: str) -> Relations:
-        def dataset(schema: str) -> str:
-            return raw_dataset if schema == "raw" else f"{dataset_prefix}{schema}"
-
-        return cls({k: bigquery_relation(project, dataset(s), t) for k, (s, t) in TABLES.items()}, "@")
+        return cls({k: bigquery_relation(project, bigquery_dataset(dataset_prefix, raw_dataset, s), t)
+                    for k, (s, t) in TABLES.items()}, "@")
 
 
 @dataclass(frozen=True)

@@ -146,12 +146,8 @@ def reader_from_settings() -> Reader:
         from pipeline_health.dashboard.publish import published_path
 
         return DuckDBReader(published_path(settings))
-    from airflow.providers.google.cloud.hooks.bigquery import BigQueryHook
+    from pipeline_health.warehouse import bigquery_client, dataset_prefix
 
-    from pipeline_health.notifier.factory import bigquery_dataset_prefix
-
-    client = BigQueryHook(gcp_conn_id=settings.gcp_conn_id).get_client(
-        project_id=settings.bq_project, location=settings.bq_location)
-    relations = Relations.bigquery(settings.bq_project, bigquery_dataset_prefix(settings),
+    relations = Relations.bigquery(settings.bq_project, dataset_prefix(settings),
                                    settings.bq_raw_dataset)
-    return BigQueryReader(client, relations, settings.bq_location)
+    return BigQueryReader(bigquery_client(settings), relations, settings.bq_location)

@@ -20,7 +20,6 @@ import io
 import json
 import logging
 import math
-import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -40,6 +39,13 @@ from pipeline_health.schemas import (
     Kind,
     Table,
 )
+from pipeline_health.warehouse import (
+    bigquery_client,
+    bigquery_project,
+    check_name,
+    check_project,
+)
+from pipeline_health.warehouse import truth_dataset as default_truth_dataset
 
 if TYPE_CHECKING:
     from pipeline_health.config import Settings
@@ -49,10 +55,6 @@ log = logging.getLogger(__name__)
 # Logical types in schemas.py are already BigQuery standard SQL names; the map
 # makes an unknown logical type fail loudly instead of reaching the API.
 BQ_TYPES = {t: t for t in ("STRING", "INT64", "FLOAT64", "BOOL", "DATE", "TIMESTAMP")}
-
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,1023}$")
-# Project ids: lowercase letters, digits, hyphens; legacy domain-scoped ids add "domain:".
-_PROJECT = re.compile(r"^(?:[a-z0-9][a-z0-9.-]*:)?[a-z][a-z0-9-]{0,62}$")
 
 STAGING_TTL = timedelta(hours=1)
 DEFAULT_JOB_TIMEOUT_S = 900.0
@@ -198,13 +200,6 @@ def job_errors(job: Any) -> str:
         for e in errors)
 
 
-def _check_name(value: str, what: str) -> str:
-    if not _NAME.match(value or ""):
-        raise ConfigError(f"BigQuery {what} {value!r} is not a valid name "
-                          f"(letters, digits and underscores)")
-    return value
-
-
 def _table(name: str, kinds: Iterable[Kind]) -> Table:
     kinds = tuple(kinds)
     table = TABLES_BY_NAME.get(name)
@@ -242,12 +237,10 @@ class BigQueryLoader:
         partition_decorator: bool = True,
         job_timeout_s: float = DEFAULT_JOB_TIMEOUT_S,
     ) -> None:
-        if not _PROJECT.match(project or ""):
-            raise ConfigError(f"BigQuery project {project!r} is not a valid project id "
-                              f"(set PIPELINE_HEALTH_BQ_PROJECT)")
-        self.project = project
-        self.raw_dataset = _check_name(raw_dataset, "raw dataset")
-        self.truth_dataset = _check_name(truth_dataset or f"{raw_dataset}_truth", "truth dataset")
+        self.project = check_project(project)
+        self.raw_dataset = check_name(raw_dataset, "raw dataset")
+        self.truth_dataset = check_name(truth_dataset or default_truth_dataset(raw_dataset),
+                                        "truth dataset")
         if self.truth_dataset == self.raw_dataset:
             raise ConfigError("the truth dataset must differ from the raw dataset "
                               "(marts must never be able to read the simulated truth)")
@@ -264,20 +257,8 @@ class BigQueryLoader:
         The client is built on first use, so constructing the loader (e.g. while a
         DAG file is parsed) touches neither the connection nor the network.
         """
-
-        def factory() -> bigquery.Client:
-            # Imported here so this module imports without Airflow installed.
-            from airflow.providers.google.cloud.hooks.bigquery import BigQueryHook
-
-            hook = BigQueryHook(gcp_conn_id=settings.gcp_conn_id, location=settings.bq_location)
-            return hook.get_client(project_id=settings.bq_project, location=settings.bq_location)
-
-        # Explicit rather than the connection's default project: table ids are built
-        # from it before any client exists, and a wrong default would load elsewhere.
-        if not settings.bq_project:
-            raise ConfigError("PIPELINE_HEALTH_BQ_PROJECT is required when "
-                              "PIPELINE_HEALTH_WAREHOUSE=bigquery")
-        return cls(factory, settings.bq_project, settings.bq_raw_dataset,
+        project = bigquery_project(settings)  # checked now: table ids are built from it
+        return cls(lambda: bigquery_client(settings), project, settings.bq_raw_dataset,
                    location=settings.bq_location, **kwargs)
 
     @property

@@ -28,42 +28,12 @@ from pipeline_health.schemas import (
     Table,
     schema_for,
 )
+from pipeline_health.warehouse import open_duckdb
 
 DUCKDB_TYPES = {"STRING": "VARCHAR", "INT64": "BIGINT", "FLOAT64": "DOUBLE", "BOOL": "BOOLEAN",
                 "DATE": "DATE", "TIMESTAMP": "TIMESTAMPTZ"}
 ARROW_TYPES = {"STRING": pa.string(), "INT64": pa.int64(), "FLOAT64": pa.float64(),
                "BOOL": pa.bool_(), "DATE": pa.date32(), "TIMESTAMP": pa.timestamp("us", "UTC")}
-
-
-def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse file, turning DuckDB's errors into one that names the path."""
-    path = Path(path)
-    if path.exists() and path.is_dir():
-        raise LoadError(f"DuckDB warehouse path {path} is a directory, not a database file")
-    if not read_only:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise LoadError(f"cannot create the folder for DuckDB warehouse {path}: {exc}") from exc
-    elif not path.exists():
-        raise LoadError(f"DuckDB warehouse {path} does not exist (run a daily load first)")
-    try:
-        return duckdb.connect(str(path), read_only=read_only)
-    except duckdb.ConnectionException as exc:
-        # Under `dag.test` every task runs in one process; dbt's in-process run may
-        # already hold the file read-write, and DuckDB then refuses a read-only handle.
-        if read_only and "different configuration" in str(exc):
-            return duckdb.connect(str(path))
-        raise LoadError(f"cannot open DuckDB warehouse {path}: {exc}") from exc
-    except duckdb.IOException as exc:
-        message = str(exc)
-        if "lock" in message.lower():
-            raise LoadError(
-                f"DuckDB warehouse {path} is locked by another process (only one writer at a "
-                f"time; is a dbt run or another load still going?): {message}") from exc
-        raise LoadError(f"cannot open DuckDB warehouse {path}: {message}") from exc
-    except duckdb.Error as exc:
-        raise LoadError(f"cannot open DuckDB warehouse {path}: {exc}") from exc
 
 
 class DuckDBLoader:
@@ -72,7 +42,7 @@ class DuckDBLoader:
 
     @contextmanager
     def _connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = connect(self.path)
+        con = open_duckdb(self.path)
         try:
             yield con
         finally:

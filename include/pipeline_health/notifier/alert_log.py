@@ -12,9 +12,8 @@ from datetime import UTC, date
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from pipeline_health.notifier._sql import bigquery_relation, duckdb_relation
 from pipeline_health.notifier.models import SentAlert, parse_id_list
-from pipeline_health.notifier.source import connect_duckdb
+from pipeline_health.warehouse import bigquery_relation, duckdb_relation, open_duckdb
 
 if TYPE_CHECKING:
     from google.cloud import bigquery
@@ -47,7 +46,7 @@ class DuckDBAlertLog:
         self.relation = duckdb_relation(schema, table)
 
     def ensure(self) -> None:
-        con = connect_duckdb(self.path, read_only=False)
+        con = open_duckdb(self.path)
         try:
             con.execute(f'create schema if not exists "{self.schema}"')
             con.execute(
@@ -64,7 +63,7 @@ class DuckDBAlertLog:
             con.close()
 
     def notified(self, week_start: date) -> dict[str, frozenset[str]]:
-        con = connect_duckdb(self.path, read_only=False)
+        con = open_duckdb(self.path)
         try:
             rows = con.execute(
                 f"select coach_id, apprentice_ids from {self.relation} where week_start_date = ?",
@@ -77,7 +76,7 @@ class DuckDBAlertLog:
     def record(self, alert: SentAlert) -> None:
         # A short connection per row: the row is committed and the file lock
         # released before the next coach's email goes out.
-        con = connect_duckdb(self.path, read_only=False)
+        con = open_duckdb(self.path)
         try:
             con.execute("begin transaction")
             con.execute(

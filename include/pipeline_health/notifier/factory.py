@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pipeline_health.config import ConfigError, Settings
+from pipeline_health.config import Settings
 from pipeline_health.notifier.alert_log import AlertLog, BigQueryAlertLog, DuckDBAlertLog
 from pipeline_health.notifier.send import DEFAULT_SMTP_CONN_ID, NotifySummary, notify_newly_red
 from pipeline_health.notifier.source import (
@@ -12,39 +12,19 @@ from pipeline_health.notifier.source import (
     DuckDBNewlyRedSource,
     NewlyRedSource,
 )
-
-
-def bigquery_dataset_prefix(settings: Settings) -> str:
-    """`<prefix>` of the `<prefix>marts` and `<prefix>ops` datasets.
-
-    Defaults to the raw dataset's name without its trailing "raw"
-    ("pipeline_health_raw" -> "pipeline_health_"); PIPELINE_HEALTH_BQ_DATASET_PREFIX
-    (`settings.bq_dataset_prefix`) overrides.
-    """
-    if settings.bq_dataset_prefix:
-        return settings.bq_dataset_prefix
-    raw = settings.bq_raw_dataset
-    return raw[: -len("raw")] if raw.endswith("raw") else f"{raw}_"
+from pipeline_health.warehouse import bigquery_client, dataset_name
 
 
 def build_from_settings(settings: Settings) -> tuple[NewlyRedSource, AlertLog]:
     if settings.warehouse == "duckdb":
         return DuckDBNewlyRedSource(settings.duckdb_path), DuckDBAlertLog(settings.duckdb_path)
-    if not settings.bq_project:
-        raise ConfigError("PIPELINE_HEALTH_BQ_PROJECT must be set when the warehouse is bigquery")
-    # Imported here so the DuckDB path never needs the Google provider.
-    from airflow.providers.google.cloud.hooks.bigquery import BigQueryHook
-
-    client = BigQueryHook(gcp_conn_id=settings.gcp_conn_id).get_client(
-        project_id=settings.bq_project, location=settings.bq_location
-    )
-    prefix = bigquery_dataset_prefix(settings)
-    source = BigQueryNewlyRedSource(
-        client, project=settings.bq_project, dataset=f"{prefix}marts", location=settings.bq_location
-    )
-    alert_log = BigQueryAlertLog(
-        client, project=settings.bq_project, dataset=f"{prefix}ops", location=settings.bq_location
-    )
+    client = bigquery_client(settings)  # the Google provider is imported only here
+    source = BigQueryNewlyRedSource(client, project=settings.bq_project,
+                                    dataset=dataset_name(settings, "marts"),
+                                    location=settings.bq_location)
+    alert_log = BigQueryAlertLog(client, project=settings.bq_project,
+                                 dataset=dataset_name(settings, "ops"),
+                                 location=settings.bq_location)
     return source, alert_log
 
 

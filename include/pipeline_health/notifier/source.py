@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from pipeline_health.notifier._sql import bigquery_relation, duckdb_relation
 from pipeline_health.notifier.models import (
     MART_COLUMNS,
     CoachAlert,
     check_week_start,
     group_by_coach,
 )
+from pipeline_health.warehouse import bigquery_relation, duckdb_relation, open_duckdb
 
 if TYPE_CHECKING:
     from google.cloud import bigquery
@@ -53,27 +53,6 @@ def render_bigquery_query(project: str, dataset: str, table: str = MART_TABLE) -
     return _select(bigquery_relation(project, dataset, table), "@week_start")
 
 
-def connect_duckdb(path: Path, *, read_only: bool) -> Any:
-    """Open the warehouse file, read-only when we only read.
-
-    DuckDB refuses a read-only handle on a file this process already has open
-    read-write (e.g. `dag.test()` running dbt in-process); fall back to a plain
-    connection then, since the in-process writer is not running concurrently.
-    """
-    import duckdb
-
-    if not read_only:
-        return duckdb.connect(str(path))
-    if not Path(path).exists():
-        raise SourceError(f"warehouse file {path} does not exist; has the risk mart been built?")
-    try:
-        return duckdb.connect(str(path), read_only=True)
-    except duckdb.ConnectionException as exc:
-        if "different configuration" not in str(exc):
-            raise
-        return duckdb.connect(str(path))
-
-
 class DuckDBNewlyRedSource:
     def __init__(self, path: str | Path, *, schema: str = "marts", table: str = MART_TABLE):
         self.path = Path(path)
@@ -83,7 +62,9 @@ class DuckDBNewlyRedSource:
         import duckdb
 
         check_week_start(week_start)
-        con = connect_duckdb(self.path, read_only=True)
+        if not self.path.exists():
+            raise SourceError(f"warehouse file {self.path} does not exist; has the risk mart been built?")
+        con = open_duckdb(self.path, read_only=True)
         try:
             cursor = con.execute(self.sql, [week_start])
             names = [d[0] for d in cursor.description]

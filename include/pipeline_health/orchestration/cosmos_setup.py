@@ -22,6 +22,7 @@ from cosmos.constants import (
 )
 
 from pipeline_health.config import Settings, cosmos_mode, dbt_project_dir, writer_pool
+from pipeline_health.warehouse import dbt_vars
 
 DBT_PROJECT_DIR = dbt_project_dir()
 MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
@@ -126,9 +127,11 @@ def dbt_vars_for_interval() -> dict[str, str]:
     }
 
 
-def operator_args(**extra: object) -> dict[str, object]:
+def operator_args(settings: Settings | None = None, **extra: object) -> dict[str, object]:
+    settings = settings or Settings.from_env()
     args: dict[str, object] = {
-        "vars": dbt_vars_for_interval(),
+        # The dataset prefix comes from the same settings as the Python side's dataset names.
+        "vars": {**dbt_vars_for_interval(), **dbt_vars(settings)},
         "pool": WRITER_POOL,
         "retries": 2,
     }
@@ -147,13 +150,14 @@ def dbt_task_group(group_id: str, select: list[str], exclude: list[str] | None =
     if not MANIFEST_PATH.is_file():
         return _manifest_missing(group_id)
 
+    settings = Settings.from_env()
     group = DbtTaskGroup(
         group_id=group_id,
         project_config=project_config(),
-        profile_config=profile_config(),
+        profile_config=profile_config(settings),
         execution_config=execution_config(),
         render_config=render_config(select=select, exclude=exclude),
-        operator_args=operator_args(),
+        operator_args=operator_args(settings),
     )
     if WATCHER:
         # Tasks that run dbt themselves (not the producer's sensors), e.g. watcher_after_all's

@@ -11,7 +11,6 @@ mail server refusing or unreachable, a network error.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import ParamSpec, TypeVar
@@ -19,13 +18,10 @@ from typing import ParamSpec, TypeVar
 from airflow.sdk.exceptions import AirflowFailException
 
 from pipeline_health.config import ConfigError, Settings, SimulationConfig
+from pipeline_health.warehouse import WarehouseError, duckdb_error, open_duckdb
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-# DuckDB's "Could not set lock on file ... Conflicting lock is held": another writer, transient.
-# A word match, so "checksum ... in block at location" (corruption) is not taken for a lock.
-_LOCK = re.compile(r"\block\b", re.IGNORECASE)
 
 
 class PermanentError(RuntimeError):
@@ -65,26 +61,18 @@ def check_duckdb_warehouse(path: Path) -> None:
     if not path.is_file():
         raise PermanentError(f"DuckDB warehouse {path} is not a file")
     try:
-        try:
-            con = duckdb.connect(str(path), read_only=True)
-        except duckdb.ConnectionException as exc:
-            # This process already holds the file read-write (`dag.test` runs every task
-            # in one process): that handle's database is the one to query.
-            if "different configuration" not in str(exc):
-                raise
-            con = duckdb.connect(str(path))
+        con = open_duckdb(path, read_only=True)
         try:
             con.execute("SELECT count(*) FROM duckdb_tables()").fetchone()
+        except duckdb.Error as exc:
+            raise duckdb_error(path, exc) from exc
         finally:
             con.close()
-    except duckdb.Error as exc:
-        message = str(exc)
-        if isinstance(exc, duckdb.IOException) and _LOCK.search(message):
+    except WarehouseError as exc:
+        if exc.transient:
             raise  # another writer holds the file: Airflow's retries wait for it
-        raise PermanentError(
-            f"DuckDB warehouse {path} is corrupted or unreadable ({message.strip()[:300]}); "
-            f"restore it from backup (README, Operations) or move it aside to start a new "
-            f"warehouse") from exc
+        raise PermanentError(f"{exc}; restore it from backup (README, Operations) or move it "
+                             f"aside to start a new warehouse") from exc
 
 
 def check_ready(settings: Settings | None = None) -> Settings:

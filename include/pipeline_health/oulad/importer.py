@@ -13,6 +13,7 @@ from pipeline_health.oulad.mapping import map_oulad
 from pipeline_health.oulad.reader import read_oulad
 from pipeline_health.oulad.timeline import timeline
 from pipeline_health.schemas import EVENT_TABLES, RAW_SCHEMA
+from pipeline_health.warehouse import open_duckdb
 
 
 @dataclass
@@ -84,12 +85,10 @@ def import_oulad(data_dir: Path | str, loader: RawLoader, *, modules: Collection
 
 def duckdb_other_apprentices(path: Path | str) -> int:
     """Apprentices in a DuckDB warehouse that an OULAD import did not write (e.g. simulated ones)."""
-    import duckdb
-
     path = Path(path)
     if not path.is_file():
         return 0
-    with duckdb.connect(str(path), read_only=True) as con:
+    with open_duckdb(path, read_only=True) as con:
         found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
                             "AND table_name = 'raw_apprentices'", [RAW_SCHEMA]).fetchone()[0]
         if not found:
@@ -100,12 +99,10 @@ def duckdb_other_apprentices(path: Path | str) -> int:
 
 def duckdb_event_days(path: Path | str) -> set[date]:
     """Load days present in a DuckDB warehouse's raw event tables (empty if none yet)."""
-    import duckdb
-
     path = Path(path)
     if not path.is_file():
         return set()
-    with duckdb.connect(str(path), read_only=True) as con:
+    with open_duckdb(path, read_only=True) as con:
         existing = {r[0] for r in con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = ?",
             [RAW_SCHEMA]).fetchall()}

@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-import duckdb
-
 from pipeline_health import dbt_cli
+from pipeline_health.warehouse import open_duckdb
 
 WEEKLY_SELECT = ["+fct_apprentice_risk_weekly,tag:weekly"]
 WEEKLY_EXCLUDE = ["snap_apprentice_weekly_status", "test_type:unit"]
@@ -35,7 +34,7 @@ def run_dbt(warehouse: Path, args: list[str], start: date, end: date, work_dir: 
 
 
 def last_scorable_sunday(warehouse: Path) -> date | None:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with open_duckdb(warehouse, read_only=True) as con:
         return con.execute("SELECT max(as_of_date) FROM marts.fct_apprentice_daily "
                            "WHERE is_iso_week_end").fetchone()[0]
 

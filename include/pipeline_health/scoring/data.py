@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import numpy as np
 
 from pipeline_health.scoring.scorecard import FACTORS, MEASURES
+from pipeline_health.warehouse import open_duckdb
 
 WARM_UP_DAYS = 35  # the first 5 weeks of history: 30-day windows still filling
 STRING_MEASURES = {f.measure for f in FACTORS if f.kind == "points_by_value"}
@@ -46,7 +46,7 @@ def load_weeks(path: Path | str) -> dict[str, np.ndarray]:
         where r.week_start_date >= (select min(as_of_date) from marts.fct_apprentice_daily) + {WARM_UP_DAYS}
         order by r.apprentice_id, r.week_start_date
     """
-    con = duckdb.connect(str(path), read_only=True)
+    con = open_duckdb(path, read_only=True)
     try:
         result = con.sql(sql).fetchnumpy()
     finally:

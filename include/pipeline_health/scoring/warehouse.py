@@ -16,13 +16,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-import duckdb
-
 from pipeline_health import dbt_cli
 from pipeline_health.config import SimulationConfig
 from pipeline_health.ingest import days_between, ingest_days
 from pipeline_health.loaders.duckdb_loader import DuckDBLoader
 from pipeline_health.simulator import build_population
+from pipeline_health.warehouse import open_duckdb
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +91,7 @@ def build_history(root: Path, config: SimulationConfig, *, reuse: bool = True) -
 def refresh_risk_mart(history: History) -> float:
     """Rebuild fct_apprentice_risk_weekly (every week) with the current var risk_scoring,
     up to the last Sunday anyone is in learning."""
-    con = duckdb.connect(str(history.path), read_only=True)
+    con = open_duckdb(history.path, read_only=True)
     try:
         last_sunday = con.sql("select max(as_of_date) from marts.fct_apprentice_daily "
                               "where is_iso_week_end").fetchall()[0][0]

@@ -20,7 +20,8 @@ from pathlib import Path
 from pipeline_health import dbt_cli
 from pipeline_health.config import SimulationConfig
 from pipeline_health.ingest import days_between, ingest_days
-from pipeline_health.loaders.duckdb_loader import DuckDBLoader, connect
+from pipeline_health.loaders.duckdb_loader import DuckDBLoader
+from pipeline_health.warehouse import open_duckdb
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def build_and_read(root: Path, config: SimulationConfig, weeks: int) -> EquityGa
 
 def read_gap(warehouse: Path, group: str) -> EquityGap:
     """The affected group's gaps (all programmes) in the last week the mart shows them."""
-    with connect(warehouse, read_only=True) as con:
+    with open_duckdb(warehouse, read_only=True) as con:
         row = con.execute(
             f"""SELECT week_start_date, group_in_learning_count,
                        gap_mean_days_since_feedback, gap_mean_days_since_feedback_ci_low,

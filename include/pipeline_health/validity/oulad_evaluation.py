@@ -123,9 +123,9 @@ def load_table(
 ) -> EvaluationTable:
     import duckdb
 
-    from pipeline_health.loaders.duckdb_loader import connect
+    from pipeline_health.warehouse import open_duckdb
 
-    with connect(warehouse, read_only=True) as con:
+    with open_duckdb(warehouse, read_only=True) as con:
         described = con.execute(
             "SELECT column_name, data_type FROM information_schema.columns "
             "WHERE table_schema = 'marts' AND table_name = 'fct_apprentice_risk_weekly' "

@@ -89,9 +89,9 @@ def table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 def truth_declines(warehouse: Path) -> dict:
     """Declines and recovering dips of the truth table (evaluation only; the marts never read it)."""
-    from pipeline_health.loaders.duckdb_loader import connect
+    from pipeline_health.warehouse import open_duckdb
 
-    with connect(warehouse, read_only=True) as con:
+    with open_duckdb(warehouse, read_only=True) as con:
         declines = con.execute(
             """SELECT withdrawal_kind, decline_shape, decline_depth,
                       date_diff('day', decline_onset_date, withdrawal_date)

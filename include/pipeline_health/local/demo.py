@@ -21,9 +21,9 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from pipeline_health import local_airflow
 from pipeline_health.bootstrap import initial_load
 from pipeline_health.config import ConfigError, Settings, SimulationConfig
+from pipeline_health.local import local_airflow
 from pipeline_health.warehouse_summary import daily_summary, weekly_summary
 
 ALERT_FROM = "pipeline-health-alerts@localhost"
@@ -48,7 +48,7 @@ def _wait_for_port(port: int, timeout: float = 15.0) -> None:
 def start_mail_sink(folder: Path) -> tuple[subprocess.Popen, str]:
     """Start the `.eml`-writing SMTP sink; return it and the Airflow connection JSON."""
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline_health.mail_sink", "--dir",
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline_health.local.mail_sink", "--dir",
                              str(folder), "--port", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _wait_for_port(port)
@@ -64,7 +64,7 @@ def run_dags(kind: str, first: date, last: date, env: dict[str, str], log_dir: P
     out = log_dir / f"{kind}-{first}-{last}.json"
     log_file = log_dir / f"{kind}-{first}-{last}.log"
     with open(log_file, "w") as log:
-        result = subprocess.run([sys.executable, "-m", "pipeline_health.dag_runner", kind,
+        result = subprocess.run([sys.executable, "-m", "pipeline_health.local.dag_runner", kind,
                                  first.isoformat(), last.isoformat(), "--json-out", str(out)],
                                 env=env, stdout=log, stderr=subprocess.STDOUT)
     runs = json.loads(out.read_text()) if out.exists() else []

@@ -1,7 +1,7 @@
 """Run this repository's DAGs for a range of days through Airflow (`DAG.test`), in order.
 
 Run it in a process configured by `local_airflow.airflow_env` (the demo and the
-tests do): `python -m pipeline_health.dag_runner daily 2026-11-01 2026-11-07`.
+tests do): `python -m pipeline_health.local.dag_runner daily 2026-11-01 2026-11-07`.
 Each run is a real Airflow DAG run with its data interval, task instances, retries
 policy and logs in the metadata database; tasks execute in this process, one at a
 time, which is what a single-writer DuckDB file needs.

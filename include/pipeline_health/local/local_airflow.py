@@ -71,7 +71,7 @@ def prepare(state_dir: Path, env: dict[str, str] | None = None) -> dict[str, str
 
 
 def main() -> int:
-    """`python -m pipeline_health.local_airflow`: check the settings, prepare, then print `export`
+    """`python -m pipeline_health.local.local_airflow`: check the settings, prepare, then print `export`
     lines for a shell. Exits non-zero, printing no `export` line, when any step fails."""
     import shlex
 

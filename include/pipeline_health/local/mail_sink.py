@@ -1,7 +1,7 @@
 """A local mail sink for the demo: a real SMTP server on 127.0.0.1 that saves each message
 it accepts as an `.eml` file, so coach emails can be opened in any mail client.
 
-`python -m pipeline_health.mail_sink --dir .state/mail --port 8025`
+`python -m pipeline_health.local.mail_sink --dir .state/mail --port 8025`
 """
 
 from __future__ import annotations

@@ -156,7 +156,7 @@ def build_replay(root: Path) -> Warehouse:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Live, Warehouse]]:
+def warehouses(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Live, Warehouse]]:
     """Both warehouses, built side by side (separate files, dbt folders and dbt workers)."""
     with ThreadPoolExecutor(max_workers=2) as pool:
         live = pool.submit(build_live, tmp_path_factory.mktemp("live"))
@@ -168,13 +168,13 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Live, Ware
 
 
 @pytest.fixture(scope="module")
-def live(built: tuple[Live, Warehouse]) -> Live:
-    return built[0]
+def live(warehouses: tuple[Live, Warehouse]) -> Live:
+    return warehouses[0]
 
 
 @pytest.fixture(scope="module")
-def replay(built: tuple[Live, Warehouse]) -> Warehouse:
-    return built[1]
+def replay(warehouses: tuple[Live, Warehouse]) -> Warehouse:
+    return warehouses[1]
 
 
 def versions_by_apprentice(rows: list[tuple]) -> dict[str, list[tuple]]:

@@ -84,14 +84,14 @@ def _send_coach_emails(path: Path, monday: date) -> list:
     from pipeline_health.notifier.source import DuckDBNewlyRedSource
 
     sink = SmtpSink().start()
-    previous = os.environ.get("AIRFLOW_CONN_SMTP_DEFAULT")
-    os.environ["AIRFLOW_CONN_SMTP_DEFAULT"] = sink.connection_json()
+    # A connection id of this sink's own: builds may run beside other set-ups (heavy_setups.py)
+    # that read the environment, and none of them must see this server as smtp_default.
+    conn_id = f"smtp_test_build_{sink.port}"
+    os.environ[f"AIRFLOW_CONN_{conn_id.upper()}"] = sink.connection_json()
     try:
-        notify_newly_red(monday, source=DuckDBNewlyRedSource(path), alert_log=DuckDBAlertLog(path))
+        notify_newly_red(monday, source=DuckDBNewlyRedSource(path), alert_log=DuckDBAlertLog(path),
+                         smtp_conn_id=conn_id)
         return [r.message for r in sink.received]
     finally:
         sink.stop()
-        if previous is None:
-            os.environ.pop("AIRFLOW_CONN_SMTP_DEFAULT", None)
-        else:
-            os.environ["AIRFLOW_CONN_SMTP_DEFAULT"] = previous
+        os.environ.pop(f"AIRFLOW_CONN_{conn_id.upper()}", None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 
 import duckdb
@@ -20,6 +21,8 @@ for _key, _value in airflow_env(Path(os.environ["PIPELINE_HEALTH_STATE_DIR"])).i
     if _key.startswith(("AIRFLOW", "PIPELINE_HEALTH_DBT_DIR", "DO_NOT_TRACK", "SCARF",
                         "DBT_SEND")):
         os.environ.setdefault(_key, _value)
+
+from heavy_setups import REGISTRY, HeavySetups, heavy_setup  # noqa: E402
 
 from pipeline_health.config import SimulationConfig  # noqa: E402
 from pipeline_health.schemas import ALL_TABLES, LOADED_AT, schema_for  # noqa: E402
@@ -49,13 +52,38 @@ def table_fingerprints(path: Path) -> dict[str, tuple[int, str]]:
     return out
 
 
+@pytest.fixture(scope="session")
+def heavy_setups(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """Every registered heavy set-up a collected test needs, built two at a time (heavy_setups.py)."""
+    needed = [name for name in REGISTRY if any(name in item.fixturenames for item in request.session.items)]
+    with ExitStack() as cleanup:
+        setups = HeavySetups(tmp_path_factory, cleanup)
+        setups.run(needed)
+        request.config.stash[_HEAVY] = setups
+        yield setups
+
+
+_HEAVY = pytest.StashKey[HeavySetups]()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    setups = config.stash.get(_HEAVY, None)
+    if setups is not None and setups.seconds:
+        terminalreporter.write_line(setups.summary())
+
+
 # A warehouse with every mart built (history, three snapshotted weeks, coach emails sent),
 # shared by the tests that read the marts: the equity mart, the LookML checks, the page.
-@pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory):
+@heavy_setup("built", seconds=110)
+def _build_built(root: Path):
     from warehouse_build import BUILT_CONFIG, build_warehouse
 
-    return build_warehouse(tmp_path_factory.mktemp("built-warehouse"), BUILT_CONFIG)
+    yield build_warehouse(root, BUILT_CONFIG)
+
+
+@pytest.fixture(scope="session")
+def built(heavy_setups: HeavySetups):
+    return heavy_setups.get("built")
 
 
 @pytest.fixture(scope="session")

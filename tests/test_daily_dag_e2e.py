@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from e2e_support import fingerprints, make_env, run, run_dag
+from heavy_setups import heavy_setup
 
 pytestmark = pytest.mark.e2e
 
@@ -23,15 +24,20 @@ SETTINGS = {
 }
 
 
-@pytest.fixture(scope="module")
-def daily_runs(tmp_path_factory):
-    state = tmp_path_factory.mktemp("daily-e2e")
+# Built beside the other heavy set-ups (heavy_setups.py): all of it in child processes.
+@heavy_setup("daily_runs", seconds=205)
+def build_daily_runs(state: Path):
     env = make_env(state, **SETTINGS)
     history = run(["-m", "pipeline_health.cli", "initial-load", "--until",
                    str(FIRST_DAY - timedelta(days=1))], env, state / "initial-load.log")
     assert history.returncode == 0, (state / "initial-load.log").read_text()[-3000:]
     runs = run_dag("daily", str(DAYS[0]), str(DAYS[-1]), env, state)
-    return state, env, runs
+    yield state, env, runs
+
+
+@pytest.fixture(scope="module")
+def daily_runs(heavy_setups):
+    return heavy_setups.get("daily_runs")
 
 
 def _con(state):

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import duckdb
 import pytest
+from e2e_support import prepare_airflow
 
 from pipeline_health.config import PROJECT_ROOT
 from pipeline_health.dashboard.app import URL_PREFIX, URL_ROUTE
@@ -85,7 +86,7 @@ def server(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory):
             if k != "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS"}  # this test logs in
     base["PIPELINE_HEALTH_DUCKDB_PATH"] = str(warehouse)
     base["PIPELINE_HEALTH_WAREHOUSE"] = "duckdb"
-    env = local_airflow.prepare(state, local_airflow.airflow_env(state, base))
+    env = prepare_airflow(state, local_airflow.airflow_env(state, base))
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env.update({"AIRFLOW__API__BASE_URL": url, "PIPELINE_HEALTH_STATE_DIR": str(state)})

@@ -7,9 +7,11 @@ oracle for group sizes, so the checks do not trust the model's own counts.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import duckdb
 import pytest
+from heavy_setups import heavy_setup
 from warehouse_build import BUILT_CONFIG
 
 EQUITY = "marts.fct_equity_gaps_weekly"
@@ -121,13 +123,18 @@ def test_shown_red_share_matches_the_risk_mart(equity, built_warehouse) -> None:
     assert compared >= 2
 
 
-@pytest.fixture(scope="module")
-def with_equity_effect(tmp_path_factory):
+# Built beside the other heavy set-ups (heavy_setups.py).
+@heavy_setup("with_equity_effect", seconds=60)
+def build_with_equity_effect(root: Path):
     from warehouse_build import build_warehouse
 
     config = dataclasses.replace(BUILT_CONFIG, equity_effect=True)
-    return build_warehouse(tmp_path_factory.mktemp("equity-effect"), config, weeks=1,
-                           send_emails=False)
+    yield build_warehouse(root, config, weeks=1, send_emails=False)
+
+
+@pytest.fixture(scope="module")
+def with_equity_effect(heavy_setups):
+    return heavy_setups.get("with_equity_effect")
 
 
 def _feedback_gap(path) -> dict:

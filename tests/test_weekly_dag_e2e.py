@@ -6,10 +6,12 @@ import json
 from collections import defaultdict
 from datetime import date, timedelta
 from email.utils import parseaddr
+from pathlib import Path
 
 import duckdb
 import pytest
 from e2e_support import fingerprints, make_env, run, run_dag
+from heavy_setups import heavy_setup
 from smtp_sink import SmtpSink
 
 pytestmark = pytest.mark.e2e
@@ -24,17 +26,24 @@ SETTINGS = {
 DEMOGRAPHIC_COLUMNS = ("gender", "ethnicity_group", "imd_quintile", "ldd_category")
 
 
-@pytest.fixture(scope="module")
-def weekly_runs(tmp_path_factory):
-    state = tmp_path_factory.mktemp("weekly-e2e")
+# Built beside the other heavy set-ups (heavy_setups.py): all of it in child processes.
+@heavy_setup("weekly_runs", seconds=100)
+def build_weekly_runs(state: Path):
     sink = SmtpSink().start()
-    env = make_env(state, **SETTINGS, AIRFLOW_CONN_SMTP_DEFAULT=sink.connection_json())
-    history = run(["-m", "pipeline_health.cli", "initial-load", "--until",
-                   str(WEEKS[-1] + timedelta(days=6))], env, state / "initial-load.log")
-    assert history.returncode == 0, (state / "initial-load.log").read_text()[-3000:]
-    runs = run_dag("weekly", str(WEEKS[0]), str(WEEKS[-1]), env, state)
-    yield state, env, runs, sink
-    sink.stop()
+    try:
+        env = make_env(state, **SETTINGS, AIRFLOW_CONN_SMTP_DEFAULT=sink.connection_json())
+        history = run(["-m", "pipeline_health.cli", "initial-load", "--until",
+                       str(WEEKS[-1] + timedelta(days=6))], env, state / "initial-load.log")
+        assert history.returncode == 0, (state / "initial-load.log").read_text()[-3000:]
+        runs = run_dag("weekly", str(WEEKS[0]), str(WEEKS[-1]), env, state)
+        yield state, env, runs, sink
+    finally:
+        sink.stop()
+
+
+@pytest.fixture(scope="module")
+def weekly_runs(heavy_setups):
+    return heavy_setups.get("weekly_runs")
 
 
 def _newly_red_by_email(state, week: date) -> dict[str, set[str]]:

@@ -1,4 +1,4 @@
-"""The weekly part of the dbt project, run for real: dbt subprocesses on DuckDB files.
+"""The weekly part of the dbt project, run for real: dbt commands on DuckDB files.
 
 Two warehouses are built from the same simulation (1,500 apprentices, six ISO weeks):
 
@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -32,6 +33,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dbt_worker import DbtWorker
 
 from pipeline_health.config import SimulationConfig
 from pipeline_health.ingest import days_between, ingest_days
@@ -61,32 +63,38 @@ def boundary(monday: date) -> datetime:
 
 
 class Warehouse:
-    """One DuckDB file and its own dbt target/log folders (parallel runs never clash)."""
+    """One DuckDB file and its own dbt target/log folders (parallel runs never clash).
 
-    def __init__(self, root: Path) -> None:
+    dbt runs in a worker process that parses the project once (tests/dbt_worker.py): every
+    call changes the vars, so each `dbt` process would otherwise parse it again (~12 s).
+    Pass `worker` to share another warehouse's worker (calls are then serialised)."""
+
+    def __init__(self, root: Path, worker: DbtWorker | None = None) -> None:
         root.mkdir(parents=True, exist_ok=True)
         self.root = root
         self.path = root / "warehouse.duckdb"
         self.env = {
-            **os.environ,
             "PIPELINE_HEALTH_DUCKDB_PATH": str(self.path),
             "PIPELINE_HEALTH_DBT_TARGET": "duckdb",
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }
+        self.worker = worker or DbtWorker(root, timeout=600)
+        self._owns_worker = worker is None
+
+    def close(self) -> None:
+        if self._owns_worker:
+            self.worker.close()
 
     def load(self, first: date, last: date) -> None:
         ingest_days(DuckDBLoader(self.path), CONFIG, days_between(first, last))
 
     def dbt(self, *args: str, start: date, end: date, check: bool = True) -> subprocess.CompletedProcess:
         command = [
-            str(DBT), *args,
-            "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--target", "duckdb",
-            "--target-path", str(self.root / "target"), "--log-path", str(self.root / "logs"),
+            *args, "--target", "duckdb",
             "--vars", f"{{run_start_date: '{start}', run_end_date: '{end}'}}",
-            # Every call changes the vars, so a partial parse never applies; skip its files.
-            "--no-partial-parse", "--no-write-json", "--log-level-file", "warn",
+            "--no-write-json", "--log-level-file", "warn",
         ]
-        result = subprocess.run(command, env=self.env, cwd=REPO, capture_output=True, text=True, timeout=600)
+        code, output = self.worker.run(command, env=self.env, work_dir=self.root)
+        result = subprocess.CompletedProcess(["dbt", *command], code, stdout=output, stderr="")
         if check and result.returncode != 0:
             pytest.fail(f"{' '.join(args)} ({start} .. {end}) failed:\n"
                         f"{result.stdout[-6000:]}\n{result.stderr[-2000:]}")
@@ -148,22 +156,25 @@ def build_replay(root: Path) -> Warehouse:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Live, Warehouse]:
-    """Both warehouses, built side by side (separate files and dbt folders)."""
+def warehouses(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Live, Warehouse]]:
+    """Both warehouses, built side by side (separate files, dbt folders and dbt workers)."""
     with ThreadPoolExecutor(max_workers=2) as pool:
         live = pool.submit(build_live, tmp_path_factory.mktemp("live"))
         replay = pool.submit(build_replay, tmp_path_factory.mktemp("replay"))
-        return live.result(), replay.result()
+        built = live.result(), replay.result()
+    yield built
+    for warehouse in (built[0].warehouse, built[1]):
+        warehouse.close()
 
 
 @pytest.fixture(scope="module")
-def live(built: tuple[Live, Warehouse]) -> Live:
-    return built[0]
+def live(warehouses: tuple[Live, Warehouse]) -> Live:
+    return warehouses[0]
 
 
 @pytest.fixture(scope="module")
-def replay(built: tuple[Live, Warehouse]) -> Warehouse:
-    return built[1]
+def replay(warehouses: tuple[Live, Warehouse]) -> Warehouse:
+    return warehouses[1]
 
 
 def versions_by_apprentice(rows: list[tuple]) -> dict[str, list[tuple]]:
@@ -241,7 +252,7 @@ def test_rerunning_the_latest_week_with_corrected_data_replaces_that_week(live: 
     apprentice back to their previous version (no zero-length version, nobody else moves).
     The apprentice's previous status also came from a status change, so they stay in the
     snapshot's source (otherwise hard_deletes would rightly add a deletion marker)."""
-    wh = Warehouse(tmp_path / "corrected")
+    wh = Warehouse(tmp_path / "corrected", worker=live.warehouse.worker)
     shutil.copyfile(live.warehouse.path, wh.path)
     before, final = versions_by_apprentice(live.history[-2]), versions_by_apprentice(live.history[-1])
     at = boundary(WEEKS[-1])

@@ -4,18 +4,21 @@ It is built the way production builds it (simulated days loaded by the DuckDB lo
 `dbt build --selector daily` over the history, then `dbt build --selector weekly` one ISO
 week at a time, in order), with dbt's data tests on, and the coach emails of each week
 sent to a real SMTP server, so ops.sent_coach_alerts is filled as in production. Unit
-tests of dbt run elsewhere (tests/test_weekly_dbt.py).
+tests of dbt run elsewhere (tests/test_weekly_dbt.py). The dbt commands run in one worker
+process that parses the project once (tests/dbt_worker.py).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from dbt_worker import DbtWorker
+
 from pipeline_health.config import SimulationConfig
-from pipeline_health.dbt_cli import run_dbt as run_dbt_cli
 from pipeline_health.ingest import days_between, ingest_days
 from pipeline_health.loaders.duckdb_loader import DuckDBLoader
 from pipeline_health.run_ledger import DAILY, WEEKLY, DuckDBRunLedger
@@ -40,10 +43,13 @@ class BuiltWarehouse:
         return self.root / "warehouse.duckdb"
 
 
-def run_dbt(root: Path, *args: str, start: date, end: date) -> None:
-    run_dbt_cli([*args, "--no-partial-parse", "--no-write-json"], work_dir=root,
-                duckdb_path=root / "warehouse.duckdb", run_dates=(start, end), target="duckdb",
-                timeout=900)
+def run_dbt(dbt: DbtWorker, root: Path, *args: str, start: date, end: date) -> None:
+    """`dbt <args>` on the warehouse in `root` for the days [start, end] (the DAGs' vars)."""
+    dates = json.dumps({"run_start_date": start.isoformat(), "run_end_date": end.isoformat()})
+    code, output = dbt.run([*args, "--no-write-json", "--target", "duckdb", "--vars", dates],
+                           env={"PIPELINE_HEALTH_DUCKDB_PATH": str(root / "warehouse.duckdb")})
+    if code != 0:
+        raise RuntimeError(f"dbt {' '.join(args)} ({start} .. {end}) failed:\n{output[-6000:]}")
 
 
 def build_warehouse(root: Path, config: SimulationConfig, *, last_week: date = LAST_WEEK,
@@ -55,16 +61,17 @@ def build_warehouse(root: Path, config: SimulationConfig, *, last_week: date = L
     last_day = last_week + timedelta(days=6)
     days = days_between(first_day, last_day)
     ingest_days(DuckDBLoader(built.path), config, days)
-    run_dbt(root, "build", "--selector", "daily", "--exclude", "test_type:unit",
-            start=first_day, end=last_day)
-    ledger = DuckDBRunLedger(built.path)
-    ledger.record_many(DAILY, days, "test-build")
-    for monday in built.weeks:
-        run_dbt(root, "build", "--selector", "weekly", "--exclude", "test_type:unit",
-                start=monday, end=monday + timedelta(days=6))
-        ledger.record(WEEKLY, monday, "test-build")
-        if send_emails:
-            built.emails[monday] = _send_coach_emails(built.path, monday)
+    with DbtWorker(root) as dbt:  # one parse for the four builds
+        run_dbt(dbt, root, "build", "--selector", "daily", "--exclude", "test_type:unit",
+                start=first_day, end=last_day)
+        ledger = DuckDBRunLedger(built.path)
+        ledger.record_many(DAILY, days, "test-build")
+        for monday in built.weeks:
+            run_dbt(dbt, root, "build", "--selector", "weekly", "--exclude", "test_type:unit",
+                    start=monday, end=monday + timedelta(days=6))
+            ledger.record(WEEKLY, monday, "test-build")
+            if send_emails:
+                built.emails[monday] = _send_coach_emails(built.path, monday)
     return built
 
 
@@ -77,14 +84,14 @@ def _send_coach_emails(path: Path, monday: date) -> list:
     from pipeline_health.notifier.source import DuckDBNewlyRedSource
 
     sink = SmtpSink().start()
-    previous = os.environ.get("AIRFLOW_CONN_SMTP_DEFAULT")
-    os.environ["AIRFLOW_CONN_SMTP_DEFAULT"] = sink.connection_json()
+    # A connection id of this sink's own: builds may run beside other set-ups (heavy_setups.py)
+    # that read the environment, and none of them must see this server as smtp_default.
+    conn_id = f"smtp_test_build_{sink.port}"
+    os.environ[f"AIRFLOW_CONN_{conn_id.upper()}"] = sink.connection_json()
     try:
-        notify_newly_red(monday, source=DuckDBNewlyRedSource(path), alert_log=DuckDBAlertLog(path))
+        notify_newly_red(monday, source=DuckDBNewlyRedSource(path), alert_log=DuckDBAlertLog(path),
+                         smtp_conn_id=conn_id)
         return [r.message for r in sink.received]
     finally:
         sink.stop()
-        if previous is None:
-            os.environ.pop("AIRFLOW_CONN_SMTP_DEFAULT", None)
-        else:
-            os.environ["AIRFLOW_CONN_SMTP_DEFAULT"] = previous
+        os.environ.pop(f"AIRFLOW_CONN_{conn_id.upper()}", None)

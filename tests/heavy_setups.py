@@ -1,0 +1,97 @@
+"""The slowest module set-ups, run two at a time before the first of them is needed.
+
+Each builds its own warehouse: the daily and weekly e2e modules (initial load and DAG runs,
+in child processes), the session's built warehouse and the equity-effect one (simulation,
+dbt in a worker process). Each keeps about one core busy, so on a 2-core machine two side by
+side take little longer than one (measured: the two e2e modules 468 s one after the other,
+329 s side by side). The session fixture `heavy_setups` (conftest.py) starts every set-up
+that a collected test needs, longest first, and returns once all are done: no test runs
+beside them, so timing checks (e.g. the page's load budget) are undisturbed. Each set-up
+works in its own folder and environment; one that fails fails only the tests using it.
+
+A module registers a set-up under the name of the fixture that returns its value:
+
+    @heavy_setup("daily_runs", seconds=205)
+    def build_daily_runs(root: Path):
+        ...
+        yield value  # code after the yield runs at the end of the session
+
+    @pytest.fixture(scope="module")
+    def daily_runs(heavy_setups):
+        return heavy_setups.get("daily_runs")
+
+A set-up that no collected test asked for statically (e.g. `request.getfixturevalue`)
+is built on first use instead.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+WORKERS = 2  # the CI machine's cores
+
+
+@dataclass
+class HeavySetup:
+    build: Callable[[Path], AbstractContextManager]
+    seconds: float  # rough duration alone on the 2-core machine: the longest start first
+
+
+REGISTRY: dict[str, HeavySetup] = {}
+
+
+def heavy_setup(fixture: str, seconds: float):
+    """Register a generator function (root folder -> yields the fixture's value)."""
+    def register(build: Callable[[Path], Iterator]) -> Callable[[Path], Iterator]:
+        REGISTRY[fixture] = HeavySetup(contextmanager(build), seconds)
+        return build
+    return register
+
+
+class HeavySetups:
+    def __init__(self, factory: pytest.TempPathFactory, cleanup: ExitStack) -> None:
+        self.factory = factory
+        self.cleanup = cleanup
+        self.futures: dict[str, Future] = {}
+        self.seconds: dict[str, float] = {}
+        self.wall = 0.0
+
+    def run(self, names: list[str]) -> None:
+        """Build these set-ups, WORKERS at a time, longest first; return when all are done."""
+        names = sorted(names, key=lambda name: -REGISTRY[name].seconds)
+        roots = {name: self.factory.mktemp(name) for name in names}
+        started = time.monotonic()
+        with ThreadPoolExecutor(WORKERS, thread_name_prefix="heavy-setup") as pool:
+            self.futures.update({name: pool.submit(self._enter, name, roots[name]) for name in names})
+        self.wall = time.monotonic() - started
+
+    def get(self, name: str):
+        """The set-up's value (its error, if it failed); built now if it was not scheduled."""
+        if name not in self.futures:
+            future: Future = Future()
+            try:
+                future.set_result(self._enter(name, self.factory.mktemp(name)))
+            except Exception as exc:
+                future.set_exception(exc)
+            self.futures[name] = future
+        return self.futures[name].result()
+
+    def _enter(self, name: str, root: Path):
+        started = time.monotonic()
+        setup = REGISTRY[name].build(root)
+        value = setup.__enter__()
+        self.cleanup.push(setup.__exit__)
+        self.seconds[name] = time.monotonic() - started
+        return value
+
+    def summary(self) -> str:
+        each = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in self.seconds.items())
+        return (f"heavy set-ups, {WORKERS} at a time: {each}; "
+                f"{self.wall:.0f} s for those run together")

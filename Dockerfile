@@ -19,8 +19,11 @@ RUN pip install --no-cache-dir -r requirements.txt -c constraints.txt
 
 COPY --chown=airflow:root . .
 # The package under include/ is imported as `pipeline_health`, as in development and tests.
-# The dbt manifest is built here so DAG parsing never runs `dbt ls`; the dbt docs site beside it
-# (no warehouse needed) is served behind the Airflow login at /pipeline-health/dbt-docs/.
+# The dbt manifest is built here so DAG parsing never runs `dbt ls`, for the BigQuery target the
+# image runs (its configs, e.g. insert_overwrite partitions, are BigQuery's). Parsing opens no
+# connection: the project id is a placeholder for this step only, the real one comes from the
+# environment at run time. The dbt docs site beside it (no warehouse needed) is served behind
+# the Airflow login at /pipeline-health/dbt-docs/. tests/test_image_build.py runs these commands.
 RUN pip install --no-cache-dir --no-deps . \
-    && dbt parse --project-dir dbt --profiles-dir dbt --target duckdb \
-    && dbt docs generate --no-compile --empty-catalog --project-dir dbt --profiles-dir dbt --target duckdb
+    && PIPELINE_HEALTH_BQ_PROJECT=manifest-build dbt parse --project-dir dbt --profiles-dir dbt --target bigquery \
+    && PIPELINE_HEALTH_BQ_PROJECT=manifest-build dbt docs generate --no-compile --empty-catalog --project-dir dbt --profiles-dir dbt --target bigquery

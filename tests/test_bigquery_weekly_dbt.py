@@ -32,7 +32,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import bq_emulator
@@ -53,7 +53,9 @@ DBT = Path(sys.executable).with_name("dbt")
 PROJECT = "ph-emu-dbt"
 RAW_DATASET = "pipeline_health_raw"
 PREFIX = "pipeline_health_"  # the datasets dbt names from that raw dataset (generate_schema_name.sql)
-CONFIG = SimulationConfig(seed=42, population=600, first_cohort="2025-01", last_cohort="2027-12")
+# Some malformed raw rows, so staging's validation (casts, rejected rows) runs on both dialects.
+CONFIG = SimulationConfig(seed=42, population=600, first_cohort="2025-01", last_cohort="2027-12",
+                          malformed_rate=0.03)
 WEEKS = [date(2026, 11, 2), date(2026, 11, 9)]  # two consecutive ISO weeks (Mondays)
 # Every weekly relation and the column naming its week.
 WEEKLY = {
@@ -73,6 +75,20 @@ EXTRA = {
     "risk rows per band": "select risk_band, count(*) from {marts}.fct_apprentice_risk_weekly "
                           "group by risk_band order by risk_band",
     "newly red": "select count(*) from {marts}.fct_apprentice_risk_weekly where is_newly_red",
+    "rejected raw rows per reason": "select rejection_reason, count(*) "
+                                    "from {staging}.stg_apprenticeship__rejected_rows "
+                                    "group by rejection_reason order by rejection_reason",
+}
+# Row for row (timestamps compared without their zone: BigQuery's TIMESTAMP is UTC, DuckDB's
+# snapshot columns are naive UTC). dbt_scd_id is left out: it hashes the engine's own text
+# of a timestamp.
+SAME_ROWS = {
+    "coach caseload": "select apprentice_id, week_start_date, risk_score, risk_band, is_newly_red, "
+                      "weeks_in_current_band, risk_scores_last_8_weeks, top_risk_factor, risk_reasons "
+                      "from {marts}.fct_coach_caseload_weekly order by apprentice_id, week_start_date",
+    "snapshot versions": "select apprentice_id, current_progression_status, dbt_valid_from, dbt_valid_to "
+                         "from {snapshots}.snap_apprentice_weekly_status "
+                         "order by apprentice_id, dbt_valid_from",
 }
 # Only the emulator (loopback) is reachable; any other host goes to a closed port.
 NO_EGRESS = {"HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
@@ -193,12 +209,24 @@ def built(emulator: bq_emulator.Emulator, tmp_path_factory: pytest.TempPathFacto
 
 
 def bq_rows(client: bigquery.Client, sql: str) -> list[tuple]:
-    return [tuple(row.values()) for row in client.query(sql).result()]
+    return [tuple(_naive_utc(v) for v in row.values()) for row in client.query(sql).result()]
+
+
+def _naive_utc(value: object) -> object:
+    return value.replace(tzinfo=None) if isinstance(value, datetime) and value.tzinfo else value
 
 
 def duck_rows(path: Path, sql: str) -> list[tuple]:
     with duckdb.connect(str(path), read_only=True) as con:
         return con.execute(sql).fetchall()
+
+
+def both(built: Built, sql: str) -> tuple[list[tuple], list[tuple]]:
+    """`sql` ({marts}, {snapshots}, {staging} for the schemas) on the emulator and on DuckDB."""
+    on_bq = bq_rows(built.client, sql.format(**{s: f"`{PROJECT}.{PREFIX}{s}`"
+                                                for s in ("marts", "snapshots", "staging")}))
+    return on_bq, duck_rows(built.duckdb_path, sql.format(marts="marts", snapshots="snapshots",
+                                                         staging="staging"))
 
 
 def test_weekly_models_have_duckdbs_rows_per_week_on_the_emulator(built: Built) -> None:
@@ -213,13 +241,31 @@ def test_weekly_models_have_duckdbs_rows_per_week_on_the_emulator(built: Built) 
 
 def test_current_risk_snapshot_versions_and_bands_agree(built: Built) -> None:
     for what, sql in EXTRA.items():
-        on_bq = bq_rows(built.client, sql.format(marts=f"`{PROJECT}.{PREFIX}marts`",
-                                                 snapshots=f"`{PROJECT}.{PREFIX}snapshots`"))
-        on_duck = duck_rows(built.duckdb_path, sql.format(marts="marts", snapshots="snapshots"))
-        assert on_bq == on_duck, what
+        on_bq, on_duck = both(built, sql)
+        assert on_bq == on_duck and on_duck, what
     # The second week really changed statuses: the snapshot's MERGE closed and opened versions.
     closed = EXTRA["closed snapshot versions"].format(snapshots="snapshots")
     assert duck_rows(built.duckdb_path, closed)[0][0] > 0
+
+
+def test_every_dbt_relation_has_duckdbs_row_count_on_the_emulator(built: Built) -> None:
+    """The daily models the weekly ones read too (staging, core star, daily mart, ops)."""
+    relations = duck_rows(built.duckdb_path,
+                          "select table_schema, table_name from information_schema.tables "
+                          "where table_schema in ('staging', 'marts', 'ops', 'snapshots') order by all")
+    assert len(relations) >= 30
+    for schema, name in relations:
+        sql = "select count(*) from {relation}"
+        on_bq = bq_rows(built.client, sql.format(relation=f"`{PROJECT}.{PREFIX}{schema}.{name}`"))
+        assert on_bq == duck_rows(built.duckdb_path, sql.format(relation=f"{schema}.{name}")), name
+
+
+def test_caseload_and_snapshot_agree_row_for_row(built: Built) -> None:
+    for what, sql in SAME_ROWS.items():
+        on_bq, on_duck = both(built, sql)
+        assert len(on_bq) == len(on_duck) > 0, what
+        assert on_bq == on_duck, f"{what}: first difference " + next(
+            f"{a} != {b}" for a, b in zip(on_bq, on_duck, strict=True) if a != b)
 
 
 def test_weekly_data_tests_pass_on_the_emulator(built: Built) -> None:

@@ -8,8 +8,10 @@ incremental one), the status snapshot and the weekly marts (risk, current risk, 
 caseload, equity gaps, programme trends). Each weekly model must have the same rows per
 week on both warehouses.
 
-The weekly data tests (about 175) then run once on the emulator, for the second week.
-dbt's unit tests do not: they run on DuckDB (tests/test_weekly_dbt.py), and on the
+The second week is then re-run on the emulator as a cleared weekly DAG would (weekly
+nodes with their ~175 data tests: all pass, the snapshot is unchanged), and a snapshot of
+the first week is refused (the order guard's query runs on the emulator). dbt's unit
+tests do not run here: they run on DuckDB (tests/test_weekly_dbt.py), and on the
 emulator one fails for the emulator's sake (docs/bigquery_emulator.md, with what else the
 emulator cannot check).
 
@@ -122,14 +124,16 @@ def dbt_env(extra: dict[str, str]) -> dict[str, str]:
     return {**env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **extra}
 
 
-def dbt(root: Path, target_args: list[str], env: dict[str, str], monday: date, *args: str) -> str:
-    """`dbt <args>` for the week of `monday` (the DAGs' vars); its output, or AssertionError."""
+def dbt(root: Path, target_args: list[str], env: dict[str, str], monday: date, *args: str,
+        check: bool = True) -> str:
+    """`dbt <args>` for the week of `monday` (the DAGs' vars); its output. AssertionError if it
+    fails and `check`."""
     command = [str(DBT), *args, "--project-dir", str(DBT_DIR), *target_args,
                "--target-path", str(root / "target"), "--log-path", str(root / "logs"),
                "--vars", json.dumps({"run_start_date": str(monday), "run_end_date": str(sunday(monday))})]
     done = subprocess.run(command, env=env, cwd=root, capture_output=True, text=True,
                           timeout=600, check=False)
-    if done.returncode != 0:
+    if check and done.returncode != 0:
         raise AssertionError(f"dbt {args[0]} for the week of {monday} failed ({' '.join(target_args)}):\n"
                              f"{done.stdout[-6000:]}\n{done.stderr[-2000:]}")
     return done.stdout
@@ -141,7 +145,15 @@ def run_weeks(root: Path, target_args: list[str], env: dict[str, str]) -> list[s
                 "--exclude", "test_type:data", "test_type:unit") for monday in WEEKS]
 
 
-def build_bigquery(root: Path, endpoint: str) -> list[str]:
+@dataclass
+class BigQueryRun:
+    rerun_output: str  # the last week's weekly build re-run, with the weekly data tests
+    refused_output: str  # a snapshot of the first week, after the second
+    snapshot_before_rerun: list[tuple]
+    snapshot_after_rerun: list[tuple]
+
+
+def build_bigquery(root: Path, endpoint: str) -> BigQueryRun:
     client = bigquery.Client(project=PROJECT, credentials=AnonymousCredentials(),
                              client_options={"api_endpoint": endpoint})
     # The emulator refuses loads to `table$YYYYMMDD`: stage + MERGE (tests/test_bigquery_loader.py).
@@ -152,11 +164,18 @@ def build_bigquery(root: Path, endpoint: str) -> list[str]:
     (profiles / "profiles.yml").write_text(emulator_profile(endpoint))  # JSON is YAML
     env = dbt_env({"PIPELINE_HEALTH_BQ_RAW_DATASET": RAW_DATASET, **NO_EGRESS})
     target = ["--profiles-dir", str(profiles), "--target", "emulator"]
-    outputs = run_weeks(root, target, env)
-    # The weekly data tests' SQL on the BigQuery dialect, once, on the last week (~35 s).
-    outputs.append(dbt(root, target, env, WEEKS[-1], "test", "--select", "tag:weekly",
-                       "--exclude", "test_type:unit"))
-    return outputs
+    run_weeks(root, target, env)
+    # The weekly DAG re-run for the last week (a cleared task): weekly nodes and their data
+    # tests, whose SQL thus runs on the BigQuery dialect too (~35 s of tests).
+    snapshot = (f"select * from `{PROJECT}.{PREFIX}snapshots.snap_apprentice_weekly_status` "
+                "order by dbt_scd_id")
+    before = bq_rows(client, snapshot)
+    rerun = dbt(root, target, env, WEEKS[-1], "build", "--select", "tag:weekly",
+                "--exclude", "test_type:unit")
+    after = bq_rows(client, snapshot)
+    # The snapshot's order guard, whose check queries BigQuery here.
+    refused = dbt(root, target, env, WEEKS[0], "snapshot", check=False)
+    return BigQueryRun(rerun, refused, before, after)
 
 
 def build_duckdb(root: Path) -> list[str]:
@@ -187,7 +206,7 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[bq_emulator.E
 class Built:
     client: bigquery.Client  # on the emulator
     duckdb_path: Path
-    bq_outputs: list[str]  # dbt's output: week 1, week 2, week 2's data tests
+    bq_run: BigQueryRun
     seconds: float
 
 
@@ -200,12 +219,12 @@ def built(emulator: bq_emulator.Emulator, tmp_path_factory: pytest.TempPathFacto
         on_bq = pool.submit(build_bigquery, tmp_path_factory.mktemp("bq-dbt"), emulator.endpoint)
         on_duck = pool.submit(build_duckdb, duck_root)
         try:
-            bq_outputs, _ = on_bq.result(), on_duck.result()
+            bq_run, _ = on_bq.result(), on_duck.result()
         except AssertionError as exc:
             raise AssertionError(f"{exc}\nemulator log:\n{emulator.log_tail()}") from None
     client = bigquery.Client(project=PROJECT, credentials=AnonymousCredentials(),
                              client_options={"api_endpoint": emulator.endpoint})
-    return Built(client, duck_root / "warehouse.duckdb", bq_outputs, time.monotonic() - started)
+    return Built(client, duck_root / "warehouse.duckdb", bq_run, time.monotonic() - started)
 
 
 def bq_rows(client: bigquery.Client, sql: str) -> list[tuple]:
@@ -268,7 +287,13 @@ def test_caseload_and_snapshot_agree_row_for_row(built: Built) -> None:
             f"{a} != {b}" for a, b in zip(on_bq, on_duck, strict=True) if a != b)
 
 
-def test_weekly_data_tests_pass_on_the_emulator(built: Built) -> None:
-    tests = built.bq_outputs[-1]
-    assert "ERROR=0" in tests and "WARN=0" in tests, tests[-3000:]
-    assert int(tests.split("PASS=")[-1].split()[0]) >= 150, tests[-3000:]
+def test_weekly_rerun_passes_its_data_tests_and_changes_no_snapshot_row(built: Built) -> None:
+    out = built.bq_run.rerun_output
+    assert "ERROR=0" in out and "WARN=0" in out, out[-3000:]
+    assert int(out.split("PASS=")[-1].split()[0]) >= 150, out[-3000:]  # ~175 data tests + 6 nodes
+    assert built.bq_run.snapshot_after_rerun == built.bq_run.snapshot_before_rerun
+    assert built.bq_run.snapshot_before_rerun
+
+
+def test_snapshotting_an_earlier_week_is_refused_on_bigquery_too(built: Built) -> None:
+    assert "Refusing to snapshot the week" in built.bq_run.refused_output, built.bq_run.refused_output[-3000:]

@@ -53,7 +53,8 @@ t = time.perf_counter()
 spec = importlib.util.spec_from_file_location("dag_under_test", {path!r})
 spec.loader.exec_module(importlib.util.module_from_spec(spec))
 print(json.dumps({{"seconds": time.perf_counter() - t,
-    "heavy": [m for m in ("numpy", "faker", "duckdb", "pyarrow", "pandas") if m in sys.modules]}}))
+    "heavy": [m for m in ("numpy", "faker", "duckdb", "pyarrow", "pandas", "scipy")
+              if m in sys.modules]}}))
 """
 
 

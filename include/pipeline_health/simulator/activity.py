@@ -15,9 +15,11 @@ per-row Python work is the dict itself.
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 
+from pipeline_health.config import SimulationConfig
 from pipeline_health.simulator.population import (
     CLEAR_REASONS,
     JOB_LOSS_BREAK_WAIT_DAYS,
@@ -49,25 +51,60 @@ NOTES = {
             "employer.", "Not responding to messages; follow-up booked."),
 }
 _NOTE_TABLE = np.array(NOTES["low"] + NOTES["mid"] + NOTES["high"], dtype=object)
+# Lookup tables (object arrays): indexing one with an integer array gives the column's
+# strings in one C-level step instead of a str() or f-string per row.
+_SESSION_TYPE_TEXT = np.array(SESSION_TYPES, dtype=object)
+_OTJ_ACTIVITY_TEXT = np.array(OTJ_ACTIVITIES, dtype=object)
+_CHANNEL_TEXT = np.array(CHANNELS, dtype=object)
+_ATTENDANCE_TEXT = np.array(("absent", "attended", "late"), dtype=object)  # present + late
+_FEEDBACK_TYPE_TEXT = np.array(("feedback", "check_in"), dtype=object)
+_ATTEMPT_TEXT = np.array(("1", "2"), dtype=object)
+_INT_TEXT = np.array([str(v) for v in range(1000)], dtype=object)  # minutes, scores: 0-120
 # Time of day as text for each minute after 08:00 (events fall between 08:00 and 23:59).
 _CLOCK = tuple(f"{(480 + m) // 60:02d}:{m % 60:02d}:00Z" for m in range(960))
-_QUARTER_HOURS = tuple(f"{q / 4:.2f}" for q in range(4 * 24 + 1))
+_QUARTER_HOURS = np.array([f"{q / 4:.2f}" for q in range(4 * 24 + 1)], dtype=object)
 _STATUS_CHANGE_MINUTES = 480  # status changes are recorded between 09:00 and 16:59 ...
 _PROMOTION_MINUTE = 600  # ... and promotions from 18:00, after a same-day completion
 
 
+@lru_cache(maxsize=4)
+def _stamp_table(day: date) -> np.ndarray:
+    """ISO-8601 UTC timestamp for each minute after 08:00 on `day`, indexed by minute."""
+    prefix = f"{day.isoformat()}T"
+    table = np.array([prefix + clock for clock in _CLOCK], dtype=object)
+    table.flags.writeable = False  # shared between calls through the cache
+    return table
+
+
 def _stamps(day: date, minutes: np.ndarray) -> list[str]:
     """ISO-8601 UTC timestamps for minutes after 08:00 on `day`."""
-    prefix = f"{day.isoformat()}T"
-    return [prefix + _CLOCK[m] for m in minutes.tolist()]
+    return _stamp_table(day)[minutes].tolist()
 
 
 def _texts(values: np.ndarray) -> list[str]:
-    return [str(v) for v in values.tolist()]
+    """Decimal text of small non-negative integers (str() of each)."""
+    return _INT_TEXT[values].tolist()
+
+
+def _prefixed(prefix: str, ids: list[str]) -> list[str]:
+    return list(map(prefix.__add__, ids))
 
 
 def _rng(pop: Population, stream: int, ordinal: int) -> np.random.Generator:
     return np.random.default_rng([pop.config.seed, stream, ordinal])
+
+
+@lru_cache(maxsize=2)
+def _weekly_noise(config: SimulationConfig, week_start: int) -> np.ndarray:
+    """Everyone's engagement noise for the week starting on ordinal `week_start`.
+
+    Drawn for the whole population, so it does not depend on who is in learning; cached
+    because the seven days of a week share it (a backfill generates them one after another).
+    """
+    rng = np.random.default_rng([config.seed, STREAM_WEEK, week_start])
+    noise = np.clip(rng.normal(1.0, 0.08, size=config.population), 0.7, 1.2)
+    noise.flags.writeable = False
+    return noise
 
 
 def engagement(pop: Population, idx: np.ndarray, day_ord: int,
@@ -98,8 +135,7 @@ def active_today(pop: Population, d: int) -> np.ndarray:
 def simulate_day(pop: Population, day: date) -> dict[str, list[dict]]:
     """Clean event rows of every event table for `day` (payload columns only)."""
     d = day.toordinal()
-    week_rng = _rng(pop, STREAM_WEEK, d - day.weekday())
-    weekly_noise_all = np.clip(week_rng.normal(1.0, 0.08, size=len(pop.baseline)), 0.7, 1.2)
+    weekly_noise_all = _weekly_noise(pop.config, d - day.weekday())
 
     idx = active_today(pop, d)
     e = engagement(pop, idx, d, weekly_noise_all[idx])
@@ -128,15 +164,18 @@ def _sessions(pop: Population, day: date, idx: np.ndarray, e: np.ndarray) -> lis
     type_i = (weekday + cohort) % len(SESSION_TYPES)
     minutes = SESSION_MINUTES[type_i]
     attended = np.maximum(np.where(late, minutes - late_by, np.where(present, minutes, 0)), 0)
-    status = np.where(late, "late", np.where(present, "attended", "absent"))
+    status = _ATTENDANCE_TEXT[present.astype(np.intp) + late]  # late implies present
     ids = pop.apprentice_ids[s_idx].tolist()
+    # Per cohort (a few hundred), not per row: the session's id.
+    session_ids = np.array([f"SES-{c['cohort_id']}-{stamp}" for c in pop.cohorts], dtype=object)
     return [
-        {"event_id": f"ATT-{stamp}-{a}", "apprentice_id": a, "session_id": f"SES-{c}-{stamp}",
-         "session_start_at": at, "session_type": SESSION_TYPES[t], "scheduled_minutes": m,
-         "attendance_status": s, "minutes_attended": am}
-        for a, c, at, t, m, s, am in zip(
-            ids, pop.cohort_ids[s_idx].tolist(), _stamps(day, 60 + 30 * (cohort % 8)),
-            type_i.tolist(), _texts(minutes), status.tolist(), _texts(attended), strict=True)
+        {"event_id": e, "apprentice_id": a, "session_id": c, "session_start_at": at,
+         "session_type": t, "scheduled_minutes": m, "attendance_status": st,
+         "minutes_attended": am}
+        for e, a, c, at, t, m, st, am in zip(
+            _prefixed(f"ATT-{stamp}-", ids), ids, session_ids[cohort].tolist(),
+            _stamps(day, 60 + 30 * (cohort % 8)), _SESSION_TYPE_TEXT[type_i].tolist(),
+            _texts(minutes), status.tolist(), _texts(attended), strict=True)
     ]
 
 
@@ -150,12 +189,17 @@ def _quizzes(pop: Population, day: date, idx: np.ndarray, e: np.ndarray) -> list
     retry = rng.random(len(q_idx)) < 0.2
     q_min = rng.integers(0, 600, size=len(q_idx))
     module = (d - pop.start[q_idx]) // 28 + 1
+    module_text = np.array([f"{m:02d}" for m in range(int(module.max(initial=0)) + 1)],
+                           dtype=object)
+    ids = pop.apprentice_ids[q_idx].tolist()
     return [
-        {"event_id": f"QUIZ-{stamp}-{a}", "apprentice_id": a, "quiz_id": f"{prefix}{m:02d}",
-         "attempted_at": at, "score": s, "attempt_number": "2" if r else "1"}
-        for a, prefix, m, at, s, r in zip(
-            pop.apprentice_ids[q_idx].tolist(), pop.quiz_prefix[q_idx].tolist(),
-            module.tolist(), _stamps(day, q_min), _texts(scores), retry.tolist(), strict=True)
+        {"event_id": e, "apprentice_id": a, "quiz_id": qz, "attempted_at": at, "score": s,
+         "attempt_number": r}
+        for e, a, qz, at, s, r in zip(
+            _prefixed(f"QUIZ-{stamp}-", ids), ids,
+            list(map(str.__add__, pop.quiz_prefix[q_idx].tolist(), module_text[module].tolist())),
+            _stamps(day, q_min), _texts(scores), _ATTEMPT_TEXT[retry.astype(np.intp)].tolist(),
+            strict=True)
     ]
 
 
@@ -178,12 +222,14 @@ def _feedback(pop: Population, day: date, idx: np.ndarray, e: np.ndarray) -> lis
     f_idx, f_e = idx[f], e[f]
     tone = (f_e > 0.45).astype(int) + (f_e > 0.7)  # 0 low, 1 mid, 2 high
     notes = _NOTE_TABLE[tone * 4 + note]
+    ids = pop.apprentice_ids[f_idx].tolist()
     return [
-        {"event_id": f"FB-{stamp}-{a}", "apprentice_id": a, "coach_id": c, "feedback_at": at,
-         "feedback_type": "check_in" if k else "feedback", "channel": CHANNELS[ch], "note": nt}
-        for a, c, at, k, ch, nt in zip(
-            pop.apprentice_ids[f_idx].tolist(), pop.coach_ids[f_idx].tolist(),
-            _stamps(day, f_min), check_in.tolist(), channel.tolist(), notes.tolist(), strict=True)
+        {"event_id": e, "apprentice_id": a, "coach_id": c, "feedback_at": at,
+         "feedback_type": k, "channel": ch, "note": nt}
+        for e, a, c, at, k, ch, nt in zip(
+            _prefixed(f"FB-{stamp}-", ids), ids, pop.coach_ids[f_idx].tolist(),
+            _stamps(day, f_min), _FEEDBACK_TYPE_TEXT[check_in.astype(np.intp)].tolist(),
+            _CHANNEL_TEXT[channel].tolist(), notes.tolist(), strict=True)
     ]
 
 
@@ -197,11 +243,12 @@ def _otj_hours(pop: Population, day: date, idx: np.ndarray, e: np.ndarray) -> li
     quarters = np.clip(np.round(rng.gamma(4.0, mean_hours / 4.0) * 4), 1, 48).astype(int)
     activity = rng.integers(0, len(OTJ_ACTIVITIES), size=len(o_idx))
     o_min = rng.integers(480, 720, size=len(o_idx))
+    ids = pop.apprentice_ids[o_idx].tolist()
     return [
-        {"event_id": f"OTJ-{stamp}-{a}", "apprentice_id": a, "logged_at": at,
-         "activity_type": OTJ_ACTIVITIES[k], "hours": _QUARTER_HOURS[q]}
-        for a, at, k, q in zip(pop.apprentice_ids[o_idx].tolist(), _stamps(day, o_min),
-                               activity.tolist(), quarters.tolist(), strict=True)
+        {"event_id": e, "apprentice_id": a, "logged_at": at, "activity_type": k, "hours": q}
+        for e, a, at, k, q in zip(
+            _prefixed(f"OTJ-{stamp}-", ids), ids, _stamps(day, o_min),
+            _OTJ_ACTIVITY_TEXT[activity].tolist(), _QUARTER_HOURS[quarters].tolist(), strict=True)
     ]
 
 

@@ -45,8 +45,15 @@ SUB_BENCHMARKS = [
                  args=["--population", "1500", "--days", "3"],
                  quick_args=["--population", "300", "--days", "1"], timeout=2400),
     SubBenchmark("parse", ROOT / "scripts" / "benchmark_parse.py", timeout=600),
+    SubBenchmark("history", ROOT / "scripts" / "benchmark_history.py",
+                 args=["--population", "1500", "--days", "3"],
+                 quick_args=["--population", "300", "--days", "1"], timeout=1800),
     SubBenchmark("simulator", ROOT / "scripts" / "benchmark_simulator.py", timeout=900),
 ]
+
+
+# The rows of each sub-benchmark's last run: `--only x` re-measures x and keeps the others' rows.
+CACHE = Path(os.environ.get("PIPELINE_HEALTH_STATE_DIR", ROOT / ".state")) / "bench" / "rows.json"
 
 
 def loadavg() -> str:
@@ -167,11 +174,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DOC)
     args = parser.parse_args(argv)
     before, started = loadavg(), time.perf_counter()
+    cache = json.loads(CACHE.read_text()) if CACHE.exists() else {}
     rows: list[dict] = []
     for bench in SUB_BENCHMARKS:
         if args.only and bench.name not in args.only:
+            earlier = cache.get(bench.name)
+            rows += [{**r, "value": f"{r['value']} (earlier run, {earlier['measured']})"}
+                     for r in earlier["rows"]] if earlier else []
             continue
-        rows += run_sub_benchmark(bench, quick=args.quick)
+        measured = run_sub_benchmark(bench, quick=args.quick)
+        rows += measured
+        cache[bench.name] = {"rows": measured, "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+                             + (" --quick" if args.quick else "")}
+    CACHE.parent.mkdir(parents=True, exist_ok=True)
+    CACHE.write_text(json.dumps(cache, indent=1))
     command = "make bench" + (" BENCH_ARGS=--quick" if args.quick else "")
     if args.only:
         command += f" (only {', '.join(args.only)})"

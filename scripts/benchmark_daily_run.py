@@ -31,7 +31,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from pipeline_health.config import PROJECT_ROOT, state_dir
+from pipeline_health.config import COSMOS_MODES, PROJECT_ROOT, cosmos_mode, state_dir
 from pipeline_health.dbt_cli import dbt_arguments, dbt_executable
 from pipeline_health.local import local_airflow
 from pipeline_health.local.demo import ALERT_FROM, start_mail_sink
@@ -57,16 +57,32 @@ def fingerprints(path: Path) -> dict:
     return table_fingerprints(path, schemas=COMPARED)
 
 
+def profile(dag_id: str, period: str, run_seconds: float, tasks: list[tuple[str, float]]) -> dict:
+    """Where one scheduler run's time went: dbt model tasks, the rest, and the gaps between tasks."""
+    models = [d for t, d in tasks if t.endswith(("_run", "_snapshot", "_seed"))]
+    others = [(t, d) for t, d in tasks if not t.endswith(("_run", "_snapshot", "_seed"))]
+    busy = sum(d for _, d in tasks)
+    median = statistics.median(models) if models else 0.0
+    value = (f"run {run_seconds:.1f} s = {len(models)} dbt model tasks {sum(models):.1f} s (median "
+             f"{median:.1f} s each, max {max(models, default=0):.1f} s) + "
+             + ", ".join(f"{t} {d:.1f} s" for t, d in others if d >= 0.5)
+             + f" + scheduling gaps {run_seconds - busy:.1f} s")
+    return {"figure": f"where a scheduler run's time goes: {dag_id} {period}", "value": value,
+            "target": "", "met": None, "load": loadavg()}
+
+
 class Bench:
     def __init__(self, args: argparse.Namespace):
         self.args = args
         self.scratch = Path(tempfile.mkdtemp(prefix="ph-bench-"))
         self.log = self.scratch / "bench.log"
-        self.base = {**os.environ, "PIPELINE_HEALTH_POPULATION": str(args.population)}
+        self.base = {**os.environ, "PIPELINE_HEALTH_POPULATION": str(args.population),
+                     "PIPELINE_HEALTH_COSMOS_MODE": args.cosmos_mode}
         self.days = [args.first_day + timedelta(days=n) for n in range(args.days)]
         monday = args.first_day - timedelta(days=args.first_day.weekday())
         self.week = monday - timedelta(weeks=1)  # complete in the history, recorded by the load
         self.rows: list[dict] = []
+        self.profiles: list[dict] = []
 
     def env(self, name: str) -> tuple[Path, dict[str, str]]:
         state = self.scratch / name
@@ -135,9 +151,11 @@ class Bench:
                 daily = stack.backfill("pipeline_health_daily", self.days[0], self.days[-1],
                                        on_run=report)
                 weekly = stack.backfill("pipeline_health_weekly", self.week, self.week, on_run=report)
-                if self.args.verbose:
-                    for run in (daily[-1], weekly[-1]):
-                        print(f"  tasks of {run.run_id}:", stack.task_durations(run.dag_id, run.run_id))
+                for run in (daily[-1], weekly[-1]):
+                    tasks = stack.task_durations(run.dag_id, run.run_id)
+                    self.profiles.append(profile(run.dag_id, run.period, run.seconds, tasks))
+                    if self.args.verbose:
+                        print(f"  tasks of {run.run_id}:", tasks)
         finally:
             sink.terminate()
             sink.wait(timeout=10)
@@ -187,6 +205,8 @@ def main() -> None:
     parser.add_argument("--population", type=int, default=1500)
     parser.add_argument("--first-day", type=date.fromisoformat, default=date(2026, 11, 16))
     parser.add_argument("--days", type=int, default=3, help="daily runs per variant (median of these)")
+    parser.add_argument("--cosmos-mode", choices=COSMOS_MODES, default=cosmos_mode(),
+                        help="how Cosmos renders dbt in both DAGs (default: PIPELINE_HEALTH_COSMOS_MODE)")
     parser.add_argument("--no-dagtest", action="store_true", help="skip the DAG.test variant")
     parser.add_argument("--verbose", action="store_true", help="task durations of the last runs")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
@@ -194,7 +214,7 @@ def main() -> None:
     args = parser.parse_args()
     bench = Bench(args)
     say(f"scratch {bench.scratch}; days {bench.days[0]}..{bench.days[-1]}, week {bench.week}")
-    pop = f"population {args.population:,}"
+    pop = f"population {args.population:,}, Cosmos {args.cosmos_mode}"
     ok = False
     try:
         bench.seed()
@@ -213,6 +233,7 @@ def main() -> None:
         bench.rows.append({"figure": "local stack start-up (db migrate, pool, processes, DAGs serialised)",
                            "value": f"{boot:.0f} s (once; not in the run times)", "target": "",
                            "met": None, "load": loadavg()})
+        bench.rows += bench.profiles
         if not args.no_dagtest:
             daily_t, weekly_t, fp_t = bench.dagtest()
             bench.row(f"daily DAG, `DAG.test`, {len(daily_t)} days, {pop}",

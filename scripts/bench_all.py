@@ -37,6 +37,7 @@ class SubBenchmark:
     args: list[str] = field(default_factory=list)
     quick_args: list[str] = field(default_factory=list)  # replaces args under --quick
     timeout: float = 1800
+    by_default: bool = True  # False: runs only when named in --only (its last rows are kept)
 
 
 # In priority order; the scheduler-run DAGs come first (the longest, ~15 min at full size).
@@ -44,6 +45,11 @@ SUB_BENCHMARKS = [
     SubBenchmark("daily_run", ROOT / "scripts" / "benchmark_daily_run.py",
                  args=["--population", "1500", "--days", "3"],
                  quick_args=["--population", "300", "--days", "1"], timeout=2400),
+    # Another Cosmos mode, the same comparison (opt-in: `--only daily_run_watcher`).
+    SubBenchmark("daily_run_watcher", ROOT / "scripts" / "benchmark_daily_run.py",
+                 args=["--population", "1500", "--days", "3", "--cosmos-mode", "watcher", "--no-dagtest"],
+                 quick_args=["--population", "300", "--days", "1", "--cosmos-mode", "watcher",
+                             "--no-dagtest"], timeout=1800, by_default=False),
     SubBenchmark("parse", ROOT / "scripts" / "benchmark_parse.py", timeout=600),
     SubBenchmark("history", ROOT / "scripts" / "benchmark_history.py",
                  args=["--population", "1500", "--days", "3"],
@@ -177,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     cache = json.loads(CACHE.read_text()) if CACHE.exists() else {}
     rows: list[dict] = []
     for bench in SUB_BENCHMARKS:
-        if args.only and bench.name not in args.only:
+        if (args.only and bench.name not in args.only) or (not args.only and not bench.by_default):
             earlier = cache.get(bench.name)
             rows += [{**r, "value": f"{r['value']} (earlier run, {earlier['measured']})"}
                      for r in earlier["rows"]] if earlier else []

@@ -177,8 +177,10 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller runs (one day, population 300)")
     parser.add_argument("--only", nargs="*", choices=[b.name for b in SUB_BENCHMARKS])
-    parser.add_argument("--out", type=Path, default=DOC)
+    parser.add_argument("--out", type=Path, help="default: docs/benchmarks.md; with --quick "
+                        "the state folder's bench/benchmarks-quick.md (the doc keeps the full figures)")
     args = parser.parse_args(argv)
+    args.out = args.out or (CACHE.parent / "benchmarks-quick.md" if args.quick else DOC)
     before, started = loadavg(), time.perf_counter()
     cache = json.loads(CACHE.read_text()) if CACHE.exists() else {}
     rows: list[dict] = []

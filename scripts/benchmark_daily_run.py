@@ -58,15 +58,23 @@ def fingerprints(path: Path) -> dict:
 
 
 def profile(dag_id: str, period: str, run_seconds: float, tasks: list[tuple[str, float]]) -> dict:
-    """Where one scheduler run's time went: dbt model tasks, the rest, and the gaps between tasks."""
+    """Where one scheduler run's time went: dbt model tasks (LOCAL modes, one after another),
+    watcher sensors (they overlap the producer), the other tasks, and the gaps between tasks."""
     models = [d for t, d in tasks if t.endswith(("_run", "_snapshot", "_seed"))]
-    others = [(t, d) for t, d in tasks if not t.endswith(("_run", "_snapshot", "_seed"))]
-    busy = sum(d for _, d in tasks)
-    median = statistics.median(models) if models else 0.0
-    value = (f"run {run_seconds:.1f} s = {len(models)} dbt model tasks {sum(models):.1f} s (median "
-             f"{median:.1f} s each, max {max(models, default=0):.1f} s) + "
-             + ", ".join(f"{t} {d:.1f} s" for t, d in others if d >= 0.5)
-             + f" + scheduling gaps {run_seconds - busy:.1f} s")
+    sensors = [d for t, d in tasks if t.endswith((".run", ".test", ".snapshot", ".seed"))]
+    others = [(t, d) for t, d in tasks if not t.endswith(("_run", "_snapshot", "_seed", ".run", ".test",
+                                                           ".snapshot", ".seed"))]
+    parts = []
+    if models:
+        parts.append(f"{len(models)} dbt model tasks {sum(models):.1f} s (median "
+                     f"{statistics.median(models):.1f} s each, max {max(models):.1f} s)")
+    if sensors:
+        parts.append(f"{len(sensors)} watcher sensors beside the producer (median "
+                     f"{statistics.median(sensors):.1f} s, max {max(sensors):.1f} s)")
+    parts += [f"{t} {d:.1f} s" for t, d in others if d >= 0.5]
+    value = f"run {run_seconds:.1f} s: " + " + ".join(parts)
+    if not sensors:  # tasks one after another: what is left is the scheduler's own time
+        value += f" + gaps between tasks {run_seconds - sum(d for _, d in tasks):.1f} s"
     return {"figure": f"where a scheduler run's time goes: {dag_id} {period}", "value": value,
             "target": "", "met": None, "load": loadavg()}
 

@@ -53,8 +53,9 @@ lint: setup
 	$(BIN)/ruff check .
 	$(SQLFLUFF_LINT)
 
+# Every benchmark in one table, written to docs/benchmarks.md (~26 min on this shared 2-core machine; BENCH_ARGS=--quick: ~13 min).
 bench: setup
-	$(BIN)/python scripts/benchmark_simulator.py
+	$(BIN)/python scripts/bench_all.py $(BENCH_ARGS)
 
 # Validity and fairness report of the risk score: builds its own warehouses under
 # .state/validity (a test seed, equity on/off, the OULAD learners) and writes

@@ -145,8 +145,8 @@ def test_daily_and_weekly_dbt_groups_split_the_project(dagbag):
     # dbt runs get the run's days from the data interval, not the wall clock.
     dbt_task = next(t for t in dagbag.dags["pipeline_health_daily"].tasks
                     if "fct_apprentice_daily" in t.task_id)
-    assert dbt_task.vars == {"run_start_date": "{{ data_interval_start | ds }}",
-                             "run_end_date": "{{ macros.ds_add(data_interval_end | ds, -1) }}"}
+    assert dbt_task.env == {"PIPELINE_HEALTH_RUN_START_DATE": "{{ data_interval_start | ds }}",
+                            "PIPELINE_HEALTH_RUN_END_DATE": "{{ macros.ds_add(data_interval_end | ds, -1) }}"}
 
 
 def test_no_task_runs_a_dbt_unit_test(dagbag):

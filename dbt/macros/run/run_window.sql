@@ -1,8 +1,13 @@
 {#-
     The run's window: which days a daily run reads and rewrites.
 
-    Contract with the DAGs (dbt vars, inclusive, 'YYYY-MM-DD'):
-      run_start_date, run_end_date  the load days of the run (the Airflow data interval).
+    Contract with the DAGs (inclusive, 'YYYY-MM-DD'):
+      run_start_date, run_end_date  the load days of the run (the Airflow data interval):
+                         a dbt var, else the environment variable PIPELINE_HEALTH_RUN_START_DATE
+                         / PIPELINE_HEALTH_RUN_END_DATE. The DAGs' Cosmos tasks set the
+                         environment variables: dbt re-parses only the files that read a
+                         changed environment variable, whereas a changed var makes it parse
+                         the whole project again (~10 s, in the first task of every run).
       lookback_days      (default 3) fct_apprentice_daily recomputes as_of dates
                          [run_start_date - lookback_days, run_end_date].
       late_arrival_days  (default 7) validity window of an event, and how far after
@@ -17,7 +22,7 @@
 {% macro _check_iso_date(value, name) -%}
     {%- set text = value | string | trim -%}
     {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', text) -%}
-        {{ exceptions.raise_compiler_error("var " ~ name ~ "=" ~ text ~ " is not a date in the form YYYY-MM-DD") }}
+        {{ exceptions.raise_compiler_error(name ~ "=" ~ text ~ " is not a date in the form YYYY-MM-DD") }}
     {%- endif -%}
     {{ return(modules.datetime.datetime.strptime(text, '%Y-%m-%d').date()) }}
 {%- endmacro %}
@@ -44,9 +49,19 @@
 {%- endmacro %}
 
 
+{#- A run date as given (var first, then environment), or none. -#}
+{% macro _run_date_setting(name) -%}
+    {%- set value = var(name, none) -%}
+    {%- if value is none or (value | string | trim) == '' -%}
+        {%- set value = env_var('PIPELINE_HEALTH_' ~ (name | upper), '') -%}
+    {%- endif -%}
+    {{ return(none if (value | string | trim) == '' else value) }}
+{%- endmacro %}
+
+
 {#- run_end_date as a Python date. -#}
 {% macro run_end() -%}
-    {%- set value = var('run_end_date', none) -%}
+    {%- set value = pipeline_health._run_date_setting('run_end_date') -%}
     {%- if value is not none and (value | string | trim) != '' -%}
         {{ return(pipeline_health._check_iso_date(value, 'run_end_date')) }}
     {%- endif -%}
@@ -56,8 +71,9 @@
     {%- endif -%}
     {%- if target.type == 'bigquery' -%}
         {{ exceptions.raise_compiler_error(
-            "BigQuery runs need the vars run_start_date and run_end_date ('YYYY-MM-DD', inclusive), "
-            ~ "e.g. --vars '{run_start_date: 2026-11-20, run_end_date: 2026-11-20}'") }}
+            "BigQuery runs need run_start_date and run_end_date ('YYYY-MM-DD', inclusive): the vars, "
+            ~ "e.g. --vars '{run_start_date: 2026-11-20, run_end_date: 2026-11-20}', or the "
+            ~ "environment variables PIPELINE_HEALTH_RUN_START_DATE and PIPELINE_HEALTH_RUN_END_DATE") }}
     {%- endif -%}
     {{ return(pipeline_health._latest_raw_load_date()) }}
 {%- endmacro %}
@@ -65,14 +81,14 @@
 
 {#- run_start_date as a Python date (defaults to run_end_date). -#}
 {% macro run_start() -%}
-    {%- set value = var('run_start_date', none) -%}
+    {%- set value = pipeline_health._run_date_setting('run_start_date') -%}
     {%- set end = pipeline_health.run_end() -%}
     {%- if value is none or (value | string | trim) == '' -%}
         {{ return(end) }}
     {%- endif -%}
     {%- set start = pipeline_health._check_iso_date(value, 'run_start_date') -%}
     {%- if start > end -%}
-        {{ exceptions.raise_compiler_error("var run_start_date=" ~ start ~ " is after run_end_date=" ~ end) }}
+        {{ exceptions.raise_compiler_error("run_start_date=" ~ start ~ " is after run_end_date=" ~ end) }}
     {%- endif -%}
     {{ return(start) }}
 {%- endmacro %}

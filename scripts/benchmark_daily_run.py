@@ -151,7 +151,7 @@ class Bench:
                 f"(queued {r.queued_seconds} s, {len(r.tasks)} tasks)")
 
         try:
-            with LocalStack(env, state / "processes") as stack:
+            with LocalStack(state, env, state / "processes") as stack:
                 waited = stack.wait_for_dags()
                 boot = time.perf_counter() - started
                 say(f"  stack up (db migrate, pool, 4 processes) and DAGs serialised in {boot:.0f} s "

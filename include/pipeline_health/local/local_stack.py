@@ -53,16 +53,19 @@ class RunResult:
 
 
 class LocalStack:
-    """`with LocalStack(env, logs) as stack: stack.backfill(...)`; env from local_airflow.airflow_env."""
+    """`with LocalStack(state, env, logs) as stack: stack.backfill(...)`.
+
+    state: the state folder the settings point at; env: from local_airflow.airflow_env(state).
+    """
 
     PARTS = (("api-server", ["api-server", "--host", "127.0.0.1"]),
              ("scheduler", ["scheduler", "--skip-serve-logs"]),
              ("dag-processor", ["dag-processor"]),
              ("triggerer", ["triggerer", "--skip-serve-logs"]))
 
-    def __init__(self, env: dict[str, str], logs: Path):
+    def __init__(self, state: Path, env: dict[str, str], logs: Path):
         home = Path(env["AIRFLOW_HOME"]).resolve()
-        state = Path(env["PIPELINE_HEALTH_STATE_DIR"]).resolve()
+        state = state.resolve()
         if state not in home.parents:
             raise ValueError(f"AIRFLOW_HOME {home} is outside the state folder {state}")
         self.port = free_port()
@@ -74,6 +77,7 @@ class LocalStack:
             "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
         }
+        self.state = state
         self.db = home / "airflow.db"
         self.logs = logs
         self.procs: list[subprocess.Popen] = []
@@ -85,7 +89,7 @@ class LocalStack:
         self.stop()
 
     def start(self) -> LocalStack:
-        local_airflow.prepare(Path(self.env["PIPELINE_HEALTH_STATE_DIR"]), self.env)
+        local_airflow.prepare(self.state, self.env)
         self.logs.mkdir(parents=True, exist_ok=True)
         try:
             for name, args in self.PARTS:

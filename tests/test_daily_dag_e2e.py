@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -52,6 +52,15 @@ def test_every_daily_run_and_task_succeeds(daily_runs):
         assert r["data_interval_end"] > r["data_interval_start"]
         assert r["data_interval_start"].startswith(r["period"])
         assert len(r["tasks"]) > 10 and set(r["tasks"].values()) == {"success"}
+
+
+def test_the_web_ui_shows_each_run_with_its_real_duration(daily_runs):
+    """A run's start and end in the metadata database are when it ran, not its data interval."""
+    _, _, runs = daily_runs
+    for r in runs:
+        start, end = datetime.fromisoformat(r["start_date"]), datetime.fromisoformat(r["end_date"])
+        assert start > datetime.fromisoformat(r["data_interval_end"]), r  # ran after its day
+        assert 0 < (end - start).total_seconds() <= r["seconds"] + 5, r
 
 
 def test_raw_rows_are_staged_or_rejected_with_a_reason_every_day(daily_runs):

@@ -77,6 +77,24 @@ def run_dags(kind: str, first: date, last: date, env: dict[str, str], log_dir: P
     return runs
 
 
+class Steps:
+    """Prints each step as it starts and, when the next one starts, how long it took."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.number, self.started = total, 0, None
+
+    def start(self, title: str) -> None:
+        self.finish()
+        self.number += 1
+        self.started = time.perf_counter()
+        print(f"[{self.number}/{self.total}] {title}", flush=True)
+
+    def finish(self) -> None:
+        if self.started is not None:
+            print(f"    step {self.number} took {time.perf_counter() - self.started:.0f} s", flush=True)
+            self.started = None
+
+
 def run_demo(live_weeks: int = 1, history_weeks: int = 2, today: date | None = None) -> int:
     settings = Settings.from_env()
     if settings.warehouse != "duckdb":
@@ -102,31 +120,30 @@ def run_demo(live_weeks: int = 1, history_weeks: int = 2, today: date | None = N
     print(f"Pipeline Health demo on DuckDB ({settings.duckdb_path}), seed {config.seed}, "
           f"population {config.population:,}")
 
-    print("[1/5] preparing Airflow (metadata database, warehouse-writer pool)")
+    steps = Steps(total=5 if history_weeks else 4)
+    steps.start("preparing Airflow (metadata database, warehouse-writer pool)")
     env = local_airflow.prepare(state)
     mail_dir = state / "mail"
     sink, smtp_conn = start_mail_sink(mail_dir)
     env.update({"AIRFLOW_CONN_SMTP_DEFAULT": smtp_conn, "PIPELINE_HEALTH_ALERT_FROM": ALERT_FROM})
     logs = state / "demo-runs"
     try:
-        t = time.perf_counter()
-        print(f"[2/5] initial load: simulated history up to {history_until}, then dbt (daily models)")
+        steps.start(f"initial load: simulated history up to {history_until}, then dbt (daily models)")
         loaded = initial_load(settings, config, history_until)
-        print(f"    {loaded['days']} days, {loaded['event_rows']:,} raw events, "
-              f"{time.perf_counter() - t:.0f} s")
+        print(f"    {loaded['days']} days, {loaded['event_rows']:,} raw events")
         if history_weeks:
-            print(f"[3/5] weekly DAG for the weeks starting {first_weekly} .. "
-                  f"{live_start - timedelta(weeks=1)}")
+            steps.start(f"weekly DAG for the weeks starting {first_weekly} .. "
+                        f"{live_start - timedelta(weeks=1)}")
             run_dags("weekly", first_weekly, live_start - timedelta(weeks=1), env, logs)
-        print(f"[4/5] daily DAG for {live_start} .. {this_monday - timedelta(days=1)}, "
-              f"then the weekly DAG")
+        steps.start(f"daily DAG for {live_start} .. {this_monday - timedelta(days=1)}, "
+                    f"then the weekly DAG")
         run_dags("daily", live_start, this_monday - timedelta(days=1), env, logs)
         run_dags("weekly", live_start, this_monday - timedelta(days=1), env, logs)
     finally:
         sink.terminate()
         sink.wait(timeout=10)
 
-    print("[5/5] summary")
+    steps.start("summary")
     day = daily_summary(settings, live_start, this_monday - timedelta(days=1))
     print(f"  Last week ({day['first_day']} .. {day['last_day']}), rows per layer:")
     for schema, tables in day["rows_per_layer"].items():
@@ -159,6 +176,7 @@ def run_demo(live_weeks: int = 1, history_weeks: int = 2, today: date | None = N
     defaults = {"PIPELINE_HEALTH_STATE_DIR": str(DEFAULT_STATE_DIR.resolve()),
                 "PIPELINE_HEALTH_DUCKDB_PATH": str((state / "warehouse.duckdb").resolve())}
     prefix = "".join(f"{k}={shlex.quote(v)} " for k, v in overrides.items() if v != defaults[k])
+    steps.finish()
     print(f"Done in {time.perf_counter() - started:.0f} s.")
     print(f"Pipeline Health page: http://127.0.0.1:8080/plugin/{URL_ROUTE}")
     print(f"Start the web UI on this warehouse: {prefix}scripts/airflow_ui.sh")

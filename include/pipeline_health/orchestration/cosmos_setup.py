@@ -38,6 +38,8 @@ def project_config() -> ProjectConfig:
         manifest_path=MANIFEST_PATH,
         project_name="pipeline_health",
         install_dbt_deps=False,  # no dbt packages: the package hub is not reachable
+        # Cosmos passes these to every dbt task as its (templated) environment.
+        env_vars=run_dates_env(),
     )
     # Cosmos wraps the manifest in Airflow's ObjectStoragePath, whose first use loads every
     # provider's filesystem (Google's SDK) and the plugins (FastAPI): about 2 s of each fresh
@@ -138,7 +140,6 @@ def operator_args(settings: Settings | None = None, **extra: object) -> dict[str
     args: dict[str, object] = {
         # The dataset prefix comes from the same settings as the Python side's dataset names.
         "vars": dbt_vars(settings),
-        "env": run_dates_env(),
         "pool": WRITER_POOL,
         "retries": 2,
     }

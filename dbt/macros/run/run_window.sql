@@ -62,7 +62,7 @@
 {#- run_end_date as a Python date. -#}
 {% macro run_end() -%}
     {%- set value = pipeline_health._run_date_setting('run_end_date') -%}
-    {%- if value is not none and (value | string | trim) != '' -%}
+    {%- if value is not none -%}
         {{ return(pipeline_health._check_iso_date(value, 'run_end_date')) }}
     {%- endif -%}
     {%- if not execute -%}
@@ -83,7 +83,7 @@
 {% macro run_start() -%}
     {%- set value = pipeline_health._run_date_setting('run_start_date') -%}
     {%- set end = pipeline_health.run_end() -%}
-    {%- if value is none or (value | string | trim) == '' -%}
+    {%- if value is none -%}
         {{ return(end) }}
     {%- endif -%}
     {%- set start = pipeline_health._check_iso_date(value, 'run_start_date') -%}

@@ -153,7 +153,7 @@ def operator_args(settings: Settings | None = None, **extra: object) -> dict[str
             # OpenLineage URIs (a warning in every task log) and no DAG is scheduled on them.
             "emit_datasets": False,
         })
-    if WATCHER:
+    else:
         # Sensors write nothing (the producer holds the writer pool): they wait in the
         # triggerer, polling the producer's reports every second.
         args.update({"pool": "default_pool", "deferrable": True, "poke_interval": 1})

@@ -17,12 +17,14 @@ _TEST_STATE = Path(tempfile.mkdtemp(prefix="pipeline-health-tests-"))
 os.environ.setdefault("PIPELINE_HEALTH_STATE_DIR", str(_TEST_STATE))
 from pipeline_health.local.local_airflow import airflow_env  # noqa: E402
 
-for _key, _value in airflow_env(Path(os.environ["PIPELINE_HEALTH_STATE_DIR"])).items():
+# Airflow's home and Cosmos's cache are this process's own, also when PIPELINE_HEALTH_STATE_DIR
+# is the repository's .state (make test): never the demo's, nor another xdist worker's.
+for _key, _value in airflow_env(_TEST_STATE).items():
     if _key.startswith(("AIRFLOW", "PIPELINE_HEALTH_DBT_DIR", "DO_NOT_TRACK", "SCARF",
                         "DBT_SEND")):
         os.environ.setdefault(_key, _value)
 
-from heavy_setups import REGISTRY, HeavySetups, heavy_setup  # noqa: E402
+from heavy_setups import HeavySetups, heavy_setup, uses, xdist_groups  # noqa: E402
 
 from pipeline_health.config import SimulationConfig  # noqa: E402
 from pipeline_health.schemas import ALL_TABLES, LOADED_AT, schema_for  # noqa: E402
@@ -55,7 +57,9 @@ def table_fingerprints(path: Path) -> dict[str, tuple[int, str]]:
 @pytest.fixture(scope="session")
 def heavy_setups(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     """Every registered heavy set-up a collected test needs, built two at a time (heavy_setups.py)."""
-    needed = [name for name in REGISTRY if any(name in item.fixturenames for item in request.session.items)]
+    # An xdist worker builds each set-up on first use (its group's tests are all on it).
+    worker = hasattr(request.config, "workerinput")
+    needed = [] if worker else sorted({name for item in request.session.items for name in uses(item)})
     with ExitStack() as cleanup:
         setups = HeavySetups(tmp_path_factory, cleanup)
         setups.run(needed)
@@ -64,6 +68,12 @@ def heavy_setups(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 
 _HEAVY = pytest.StashKey[HeavySetups]()
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist names each test by its group
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("dist", "no") == "loadgroup":
+        xdist_groups(items)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:

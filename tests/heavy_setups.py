@@ -22,11 +22,17 @@ A module registers a set-up under the name of the fixture that returns its value
 
 A set-up that no collected test asked for statically (e.g. `request.getfixturevalue`)
 is built on first use instead.
+
+Under pytest-xdist (`make test` runs `-n 2 --dist loadgroup`) the two workers are the two
+at a time: `xdist_groups` puts every module that shares a set-up in one group, so each
+set-up is built once, by the worker that runs its tests, on first use; and it orders the
+groups longest first, so neither worker is left with a long group at the end.
 """
 
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, ExitStack, contextmanager
@@ -95,3 +101,62 @@ class HeavySetups:
         each = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in self.seconds.items())
         return (f"heavy set-ups, {WORKERS} at a time: {each}; "
                 f"{self.wall:.0f} s for those run together")
+
+
+# Rough seconds of each slow module's own tests on the CI machine (pytest --durations=0), besides
+# any heavy set-up it uses. Only the order of the groups depends on them.
+MODULE_SECONDS = {
+    "test_bigquery_weekly_dbt.py": 285, "test_daily_dag_e2e.py": 115, "test_weekly_dbt.py": 100,
+    "test_oulad.py": 65, "test_weekly_dag_e2e.py": 60, "test_run_dates_env.py": 47,
+    "test_validity_report.py": 46, "test_warehouse.py": 30, "test_dashboard_browser.py": 28,
+    "test_bigquery_loader.py": 27, "test_image_build.py": 22, "test_fail_fast.py": 21,
+    "test_dag_integrity.py": 17, "test_source_freshness.py": 14,
+}
+DEFAULT_MODULE_SECONDS = 5.0
+
+
+def uses(item: pytest.Item) -> list[str]:
+    """The heavy set-ups a test uses: fixtures of a registered name that ask `heavy_setups` for it
+    (a module may have its own fixture of the same name)."""
+    defs = item._fixtureinfo.name2fixturedefs
+    return [name for name in REGISTRY if name in defs and "heavy_setups" in defs[name][-1].argnames]
+
+
+def xdist_groups(items: list[pytest.Item]) -> dict[str, float]:
+    """Mark each test with its xdist group and order the items longest group first.
+
+    A group is a module, or every module sharing a heavy set-up (transitively): module-scoped
+    fixtures and set-ups then live in one worker. Returns each group's estimated seconds.
+    """
+    parent: dict[str, str] = {}
+
+    def find(node: str) -> str:
+        while parent.setdefault(node, node) != node:
+            node = parent[node]
+        return node
+
+    for item in items:
+        module = find(item.nodeid.split("::", 1)[0])
+        for name in uses(item):
+            parent[find(f"setup:{name}")] = module
+    members: dict[str, set[str]] = defaultdict(set)
+    for node in list(parent):
+        members[find(node)].add(node)
+    seconds: dict[str, float] = {}
+    group_of: dict[str, str] = {}
+    for root, nodes in members.items():
+        modules = sorted(n for n in nodes if not n.startswith("setup:"))
+        name = modules[0].rsplit("/", 1)[-1].removesuffix(".py") if modules else root
+        seconds[name] = (sum(REGISTRY[n[6:]].seconds for n in nodes if n.startswith("setup:"))
+                         + sum(MODULE_SECONDS.get(m.rsplit("/", 1)[-1], DEFAULT_MODULE_SECONDS)
+                               for m in modules))
+        for module in modules:
+            group_of[module] = name
+    def group(item: pytest.Item) -> str:
+        return group_of[item.nodeid.split("::", 1)[0]]
+
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(group(item)))
+    # Stable sort: a module's tests keep their order, groups go longest first.
+    items.sort(key=lambda item: (-seconds[group(item)], group(item)))
+    return seconds

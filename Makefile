@@ -18,7 +18,7 @@ DBT_SOURCES := $(shell find dbt/models dbt/macros dbt/snapshots dbt/tests dbt/se
 
 # uv installs the pinned set (constraints.txt) in seconds where pip took 5-7 minutes on this
 # machine; the same packages and versions. Its own pin is in requirements-dev.txt.
-UV_PIN := $(shell grep -m1 '^uv==' requirements-dev.txt)
+UV_PIN := $(shell sed -n 's/^\(uv==[^ ]*\).*/\1/p' requirements-dev.txt)
 UV_INSTALL := $(BIN)/uv pip install --quiet --python $(BIN)/python
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml

@@ -52,7 +52,7 @@ test: setup
 	$(BIN)/hadolint Dockerfile
 	bash scripts/install_test_packages.sh
 	bash scripts/setup_bq_emulator.sh > /dev/null
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadscope
 
 lint: setup
 	$(BIN)/ruff check .

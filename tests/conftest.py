@@ -24,7 +24,14 @@ for _key, _value in airflow_env(_TEST_STATE).items():
                         "DBT_SEND")):
         os.environ.setdefault(_key, _value)
 
-from heavy_setups import HeavySetups, heavy_setup, uses, xdist_groups  # noqa: E402
+from heavy_setups import (  # noqa: E402
+    GROUPS_FILE_ENV,
+    GroupScheduling,
+    HeavySetups,
+    heavy_setup,
+    uses,
+    write_groups,
+)
 
 from pipeline_health.config import SimulationConfig  # noqa: E402
 from pipeline_health.schemas import ALL_TABLES, LOADED_AT, schema_for  # noqa: E402
@@ -70,10 +77,27 @@ def heavy_setups(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 _HEAVY = pytest.StashKey[HeavySetups]()
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist names each test by its group
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("dist", "no") == "loadscope":  # the xdist controller: before its workers start
+        os.environ[GROUPS_FILE_ENV] = tempfile.mkstemp(prefix="pipeline-health-xdist-groups-")[1]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if config.getoption("dist", "no") == "loadscope" and GROUPS_FILE_ENV in os.environ:
+        Path(os.environ.pop(GROUPS_FILE_ENV)).unlink(missing_ok=True)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.getoption("dist", "no") == "loadgroup":
-        xdist_groups(items)
+    if GROUPS_FILE_ENV in os.environ and hasattr(config, "workerinput"):  # an xdist worker
+        write_groups(items, Path(os.environ[GROUPS_FILE_ENV]))
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    if GROUPS_FILE_ENV in os.environ:
+        return GroupScheduling(config, log, Path(os.environ[GROUPS_FILE_ENV]))
+    return None
+
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:

@@ -23,14 +23,17 @@ A module registers a set-up under the name of the fixture that returns its value
 A set-up that no collected test asked for statically (e.g. `request.getfixturevalue`)
 is built on first use instead.
 
-Under pytest-xdist (`make test` runs `-n 2 --dist loadgroup`) the two workers are the two
-at a time: `xdist_groups` puts every module that shares a set-up in one group, so each
-set-up is built once, by the worker that runs its tests, on first use; and it orders the
-groups longest first, so neither worker is left with a long group at the end.
+Under pytest-xdist (`make test` runs `-n 2 --dist loadscope`) the two workers are the two
+at a time: `xdist_groups` puts every module that shares a set-up in one group (one scope of
+`GroupScheduling`), so each set-up is built once, by the worker that runs its tests, on
+first use; and it orders the groups longest first, so neither worker is left with a long
+group at the end.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -40,6 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from xdist.scheduler import LoadScopeScheduling
 
 WORKERS = 2  # the CI machine's cores
 
@@ -122,11 +126,11 @@ def uses(item: pytest.Item) -> list[str]:
     return [name for name in REGISTRY if name in defs and "heavy_setups" in defs[name][-1].argnames]
 
 
-def xdist_groups(items: list[pytest.Item]) -> dict[str, float]:
-    """Mark each test with its xdist group and order the items longest group first.
+def xdist_groups(items: list[pytest.Item]) -> dict[str, str]:
+    """Each test module's group, and the items ordered longest group first.
 
     A group is a module, or every module sharing a heavy set-up (transitively): module-scoped
-    fixtures and set-ups then live in one worker. Returns each group's estimated seconds.
+    fixtures and set-ups then live in one worker. Stable sort: a module's tests keep their order.
     """
     parent: dict[str, str] = {}
 
@@ -135,28 +139,52 @@ def xdist_groups(items: list[pytest.Item]) -> dict[str, float]:
             node = parent[node]
         return node
 
+    def module(item: pytest.Item) -> str:
+        return item.nodeid.split("::", 1)[0]
+
     for item in items:
-        module = find(item.nodeid.split("::", 1)[0])
+        find(module(item))
         for name in uses(item):
-            parent[find(f"setup:{name}")] = module
+            parent[find(f"setup:{name}")] = find(module(item))
     members: dict[str, set[str]] = defaultdict(set)
     for node in list(parent):
         members[find(node)].add(node)
     seconds: dict[str, float] = {}
     group_of: dict[str, str] = {}
-    for root, nodes in members.items():
+    for nodes in members.values():
         modules = sorted(n for n in nodes if not n.startswith("setup:"))
-        name = modules[0].rsplit("/", 1)[-1].removesuffix(".py") if modules else root
-        seconds[name] = (sum(REGISTRY[n[6:]].seconds for n in nodes if n.startswith("setup:"))
-                         + sum(MODULE_SECONDS.get(m.rsplit("/", 1)[-1], DEFAULT_MODULE_SECONDS)
-                               for m in modules))
-        for module in modules:
-            group_of[module] = name
-    def group(item: pytest.Item) -> str:
-        return group_of[item.nodeid.split("::", 1)[0]]
+        group = modules[0].rsplit("/", 1)[-1].removesuffix(".py")
+        seconds[group] = (sum(REGISTRY[n[6:]].seconds for n in nodes if n.startswith("setup:"))
+                          + sum(MODULE_SECONDS.get(m.rsplit("/", 1)[-1], DEFAULT_MODULE_SECONDS)
+                                for m in modules))
+        group_of.update(dict.fromkeys(modules, group))
+    items.sort(key=lambda item: (-seconds[group_of[module(item)]], group_of[module(item)]))
+    return group_of
 
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(group(item)))
-    # Stable sort: a module's tests keep their order, groups go longest first.
-    items.sort(key=lambda item: (-seconds[group(item)], group(item)))
-    return seconds
+
+# pytest-xdist's own --dist loadgroup does not group under pytest 9 (it renames Node._nodeid,
+# which pytest 9 no longer reads), and its controller never collects: each worker writes the
+# groups it computed to this file (all write the same), and the controller's scheduler reads it.
+GROUPS_FILE_ENV = "PIPELINE_HEALTH_XDIST_GROUPS_FILE"
+
+
+def write_groups(items: list[pytest.Item], path: Path) -> None:
+    groups = xdist_groups(items)
+    scratch = path.with_name(f"{path.name}.{os.getpid()}")
+    scratch.write_text(json.dumps(groups))
+    scratch.replace(path)  # atomic: the other worker may write the same file
+
+
+class GroupScheduling(LoadScopeScheduling):
+    """xdist's scope scheduling with this suite's groups as scopes, in the workers' order."""
+
+    def __init__(self, config: pytest.Config, log, groups_file: Path) -> None:
+        super().__init__(config, log)
+        self.groups_file = groups_file
+        self._groups: dict[str, str] | None = None
+
+    def _split_scope(self, nodeid: str) -> str:
+        if self._groups is None:  # first called once every worker has collected
+            self._groups = json.loads(self.groups_file.read_text())
+        module = nodeid.split("::", 1)[0]
+        return self._groups.get(module, module)

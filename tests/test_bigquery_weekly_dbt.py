@@ -42,11 +42,13 @@ import duckdb
 import pytest
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
+from partition_filters import unfiltered_reads
 
 from pipeline_health.config import SimulationConfig
 from pipeline_health.ingest import days_between, ingest_days
-from pipeline_health.loaders.bigquery import BigQueryLoader
+from pipeline_health.loaders.bigquery import BigQueryLoader, table_definition
 from pipeline_health.loaders.duckdb_loader import DuckDBLoader
+from pipeline_health.schemas import EVENT_TABLES, REFERENCE_TABLES
 
 REPO = Path(__file__).resolve().parents[1]
 DBT_DIR = REPO / "dbt"
@@ -151,6 +153,10 @@ class BigQueryRun:
     refused_output: str  # a snapshot of the first week, after the second
     snapshot_before_rerun: list[tuple]
     snapshot_after_rerun: list[tuple]
+    daily_tests_output: str  # the daily data tests of the last week's days
+    freshness_output: str  # dbt source freshness as the daily DAG runs it on the last Sunday
+    queries: list[str]  # every query job dbt and the loader ran on the emulator
+    required: dict[str, str]  # table -> partitioning column, for tables requiring a partition filter
 
 
 def build_bigquery(root: Path, endpoint: str) -> BigQueryRun:
@@ -173,9 +179,35 @@ def build_bigquery(root: Path, endpoint: str) -> BigQueryRun:
     rerun = dbt(root, target, env, WEEKS[-1], "build", "--select", "tag:weekly",
                 "--exclude", "test_type:unit")
     after = bq_rows(client, snapshot)
+    # The daily DAG's data tests (dbt_test) and its source freshness check, for the last week.
+    daily_tests = dbt(root, target, env, WEEKS[-1], "test", "--select", "tag:daily",
+                      "--exclude", "test_type:unit")
+    freshness = dbt(root, target, env, WEEKS[-1], "source", "freshness", "--select",
+                    "source:apprenticeship", check=False)
     # The snapshot's order guard, whose check queries BigQuery here.
     refused = dbt(root, target, env, WEEKS[0], "snapshot", check=False)
-    return BigQueryRun(rerun, refused, before, after)
+    queries = [job.query for job in client.list_jobs(max_results=100_000, page_size=100_000)
+               if getattr(job, "query", None)]
+    return BigQueryRun(rerun, refused, before, after, daily_tests, freshness, queries,
+                       partition_filtered_tables(root / "target" / "manifest.json"))
+
+
+RAW_TABLES = EVENT_TABLES + REFERENCE_TABLES
+
+
+def partition_filtered_tables(manifest: Path) -> dict[str, str]:
+    """Tables that require a partition filter, each with its partitioning column: the raw
+    tables the loader creates so, and the models configured so (dbt's manifest). Not read
+    back from the emulator: its table metadata drops the option (docs/bigquery_emulator.md)."""
+    required = {}
+    for table in RAW_TABLES:
+        raw = table_definition(PROJECT, RAW_DATASET, table)
+        if raw.require_partition_filter:
+            required[table.name] = raw.time_partitioning.field
+    for node in json.loads(manifest.read_text())["nodes"].values():
+        if node["resource_type"] == "model" and node["config"].get("require_partition_filter"):
+            required[node["alias"]] = node["config"]["partition_by"]["field"]
+    return required
 
 
 def build_duckdb(root: Path) -> list[str]:
@@ -297,3 +329,26 @@ def test_weekly_rerun_passes_its_data_tests_and_changes_no_snapshot_row(built: B
 
 def test_snapshotting_an_earlier_week_is_refused_on_bigquery_too(built: Built) -> None:
     assert "Refusing to snapshot the week" in built.bq_run.refused_output, built.bq_run.refused_output[-3000:]
+
+
+def test_the_daily_data_tests_and_source_freshness_run_on_bigquery(built: Built) -> None:
+    out = built.bq_run.daily_tests_output
+    assert "ERROR=0" in out and "WARN=0" in out, out[-3000:]
+    assert int(out.split("PASS=")[-1].split()[0]) >= 100, out[-3000:]
+    freshness = built.bq_run.freshness_output
+    assert freshness.count(" PASS ") + freshness.count(" WARN ") + freshness.count(" ERROR STALE ") == 6, \
+        freshness[-3000:]
+
+
+def test_every_query_names_the_days_it_reads_of_a_partition_filtered_table(built: Built) -> None:
+    """BigQuery refuses a query over such a table without a filter on its partitioning column;
+    the emulator does not, so the SQL that ran here is checked (tests/partition_filters.py)."""
+    required = built.bq_run.required
+    assert {"raw_session_attendance", "raw_status_changes", "fct_apprentice_daily",
+            "fct_session_attendance"} <= set(required), required
+    queries = built.bq_run.queries
+    # Every such table is read by the runs, so the check below has something to check.
+    for table in required:
+        assert any(table in sql for sql in queries), f"no query read {table}"
+    unfiltered = [str(read) for sql in queries for read in unfiltered_reads(sql, required)]
+    assert unfiltered == [], "\n".join(unfiltered[:10])

@@ -20,6 +20,10 @@ daily_at_week_end as (
     from {{ ref('fct_apprentice_daily') }} as daily
     cross join latest_boundary
     where daily.as_of_date = {{ pipeline_health.add_days('cast(latest_boundary.boundary_at as date)', -1) }}
+        {#- A constant bound too: BigQuery refuses a read of this fact without one (its
+            require_partition_filter); the latest boundary is never after the run's last Sunday. #}
+        and daily.as_of_date <= {{ pipeline_health.date_literal(
+            pipeline_health.week_end_of(pipeline_health.weekly_window().end)) }}
 
 ),
 

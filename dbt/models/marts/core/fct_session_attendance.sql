@@ -1,3 +1,5 @@
+{#- require_partition_filter (BigQuery): one of the largest facts, so a query must name the days
+    it reads (see macros/tests/partition_window.sql). -#}
 {{
     config(
         materialized='incremental',
@@ -5,6 +7,7 @@
         unique_key='load_date',
         partition_by=pipeline_health.partition_by_day('load_date'),
         partitions=pipeline_health.window_partitions('load'),
+        require_partition_filter=true,
         cluster_by=['apprentice_id'],
         pre_hook="{{ pipeline_health.delete_window('load_date', 'load') }}",
     )

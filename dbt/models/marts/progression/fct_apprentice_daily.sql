@@ -1,3 +1,5 @@
+{#- require_partition_filter (BigQuery): one of the largest facts, so a query must name the days
+    it reads (see macros/tests/partition_window.sql). -#}
 {{
     config(
         materialized='incremental',
@@ -5,6 +7,7 @@
         unique_key='as_of_date',
         partition_by=pipeline_health.partition_by_day('as_of_date'),
         partitions=pipeline_health.window_partitions('daily'),
+        require_partition_filter=true,
         cluster_by=['coach_id', 'apprentice_id'],
         pre_hook="{{ pipeline_health.delete_window('as_of_date', 'daily') }}",
     )

@@ -84,7 +84,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     if config.getoption("dist", "no") == "loadscope" and GROUPS_FILE_ENV in os.environ:
-        Path(os.environ.pop(GROUPS_FILE_ENV)).unlink(missing_ok=True)
+        groups = Path(os.environ.pop(GROUPS_FILE_ENV))
+        if os.environ.get("PIPELINE_HEALTH_KEEP_XDIST_GROUPS") != "1":
+            groups.unlink(missing_ok=True)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

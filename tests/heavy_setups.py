@@ -123,7 +123,9 @@ def uses(item: pytest.Item) -> list[str]:
     """The heavy set-ups a test uses: fixtures of a registered name that ask `heavy_setups` for it
     (a module may have its own fixture of the same name)."""
     defs = item._fixtureinfo.name2fixturedefs
-    return [name for name in REGISTRY if name in defs and "heavy_setups" in defs[name][-1].argnames]
+    asked = {name for mark in item.iter_markers("uses_heavy_setup") for name in mark.args}  # dynamic use
+    return [name for name in REGISTRY
+            if name in asked or (name in defs and "heavy_setups" in defs[name][-1].argnames)]
 
 
 def xdist_groups(items: list[pytest.Item]) -> dict[str, str]:
@@ -179,6 +181,8 @@ class GroupScheduling(LoadScopeScheduling):
     """xdist's scope scheduling with this suite's groups as scopes, in the workers' order."""
 
     def __init__(self, config: pytest.Config, log, groups_file: Path) -> None:
+        # xdist would otherwise queue the scopes with the most tests first: the longest first.
+        config.option.loadscopereorder = False
         super().__init__(config, log)
         self.groups_file = groups_file
         self._groups: dict[str, str] | None = None

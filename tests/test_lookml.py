@@ -25,6 +25,9 @@ DASHBOARD_MARTS = {
     "equity_lens": {"fct_equity_gaps_weekly", "fct_programme_weekly_trends"},
 }
 
+# The module reads the session's built warehouse (warehouse_path): on the worker that builds it.
+pytestmark = pytest.mark.uses_heavy_setup("built")
+
 
 def _report(problems: list[str]) -> str:
     return "\n".join(["", *problems])

@@ -23,11 +23,6 @@ from pathlib import Path
 from pipeline_health.config import PROJECT_ROOT, dbt_project_dir
 
 DBT_PROJECT_DIR = dbt_project_dir()
-# The run's days as environment variables (macros/run/run_window.sql reads a var first, then
-# these; the DAGs' Cosmos tasks set them): dbt re-parses only the files that read a changed
-# environment variable, but the whole project when a var changes.
-RUN_START_ENV = "PIPELINE_HEALTH_RUN_START_DATE"
-RUN_END_ENV = "PIPELINE_HEALTH_RUN_END_DATE"
 
 
 def dbt_executable() -> str:

@@ -21,7 +21,6 @@ from cosmos.constants import (
     TestIndirectSelection,
 )
 
-from pipeline_health import dbt_cli
 from pipeline_health.config import Settings, cosmos_mode, dbt_project_dir, writer_pool
 from pipeline_health.warehouse import dbt_vars
 
@@ -131,8 +130,8 @@ def run_dates_env() -> dict[str, str]:
     when its value changes.
     """
     return {
-        dbt_cli.RUN_START_ENV: "{{ data_interval_start | ds }}",
-        dbt_cli.RUN_END_ENV: "{{ macros.ds_add(data_interval_end | ds, -1) }}",
+        "PIPELINE_HEALTH_RUN_START_DATE": "{{ data_interval_start | ds }}",
+        "PIPELINE_HEALTH_RUN_END_DATE": "{{ macros.ds_add(data_interval_end | ds, -1) }}",
     }
 
 

@@ -84,9 +84,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     if config.getoption("dist", "no") == "loadscope" and GROUPS_FILE_ENV in os.environ:
-        groups = Path(os.environ.pop(GROUPS_FILE_ENV))
-        if os.environ.get("PIPELINE_HEALTH_KEEP_XDIST_GROUPS") != "1":
-            groups.unlink(missing_ok=True)
+        Path(os.environ.pop(GROUPS_FILE_ENV)).unlink(missing_ok=True)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -99,7 +97,6 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
     if GROUPS_FILE_ENV in os.environ:
         return GroupScheduling(config, log, Path(os.environ[GROUPS_FILE_ENV]))
     return None
-
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:

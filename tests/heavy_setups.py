@@ -5,8 +5,7 @@ in child processes), the session's built warehouse and the equity-effect one (si
 dbt in a worker process). Each keeps about one core busy, so on a 2-core machine two side by
 side take little longer than one (measured: the two e2e modules 468 s one after the other,
 329 s side by side). The session fixture `heavy_setups` (conftest.py) starts every set-up
-that a collected test needs, longest first, and returns once all are done: no test runs
-beside them, so timing checks (e.g. the page's load budget) are undisturbed. Each set-up
+that a collected test needs, longest first, and returns once all are done. Each set-up
 works in its own folder and environment; one that fails fails only the tests using it.
 
 A module registers a set-up under the name of the fixture that returns its value:

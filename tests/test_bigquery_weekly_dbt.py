@@ -48,7 +48,7 @@ from pipeline_health.config import SimulationConfig
 from pipeline_health.ingest import days_between, ingest_days
 from pipeline_health.loaders.bigquery import BigQueryLoader, table_definition
 from pipeline_health.loaders.duckdb_loader import DuckDBLoader
-from pipeline_health.schemas import EVENT_TABLES, REFERENCE_TABLES
+from pipeline_health.schemas import ALL_TABLES
 
 REPO = Path(__file__).resolve().parents[1]
 DBT_DIR = REPO / "dbt"
@@ -192,15 +192,12 @@ def build_bigquery(root: Path, endpoint: str) -> BigQueryRun:
                        partition_filtered_tables(root / "target" / "manifest.json"))
 
 
-RAW_TABLES = EVENT_TABLES + REFERENCE_TABLES
-
-
 def partition_filtered_tables(manifest: Path) -> dict[str, str]:
     """Tables that require a partition filter, each with its partitioning column: the raw
     tables the loader creates so, and the models configured so (dbt's manifest). Not read
     back from the emulator: its table metadata drops the option (docs/bigquery_emulator.md)."""
     required = {}
-    for table in RAW_TABLES:
+    for table in ALL_TABLES:  # truth tables are never partition-filtered
         raw = table_definition(PROJECT, RAW_DATASET, table)
         if raw.require_partition_filter:
             required[table.name] = raw.time_partitioning.field

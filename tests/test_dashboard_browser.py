@@ -234,8 +234,8 @@ def test_page_in_the_airflow_ui(server, tmp_path: Path) -> None:
     for name, t in timings.items():
         print(f"{name}: time to first byte {t['ttfb']:.0f} ms, full load {t['load']:.0f} ms")
     print(f"email link to tiles on screen, Airflow UI included (wall clock): {ui_seconds * 1000:.0f} ms")
-    # Load times are printed, not asserted (a shared CI machine's speed is no property of the page);
-    # `make bench` keeps the figures.
+    # Load times are printed (pytest -s), not asserted: a shared CI machine's speed is no
+    # property of the page.
     assert problems == []
 
 

@@ -38,6 +38,7 @@ from pipeline_health.local.demo import ALERT_FROM, start_mail_sink
 from pipeline_health.local.local_stack import LocalStack
 
 NO_UNIT_TESTS = ["--exclude", "resource_type:unit_test"]  # as in the DAGs (cosmos_setup)
+EXECUTORS = {"preloading": local_airflow.PRELOADING_EXECUTOR, "local": "LocalExecutor"}
 COMPARED = ("raw", "staging", "marts", "snapshots")  # ops holds run ids and timestamps
 
 
@@ -95,7 +96,7 @@ class Bench:
     def env(self, name: str) -> tuple[Path, dict[str, str]]:
         state = self.scratch / name
         state.mkdir(exist_ok=True)
-        env = local_airflow.airflow_env(state, self.base)
+        env = local_airflow.airflow_env(state, self.base, executor=EXECUTORS[self.args.executor])
         env["PIPELINE_HEALTH_DUCKDB_PATH"] = str(state / "warehouse.duckdb")
         return state, env
 
@@ -215,6 +216,9 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=3, help="daily runs per variant (median of these)")
     parser.add_argument("--cosmos-mode", choices=COSMOS_MODES, default=cosmos_mode(),
                         help="how Cosmos renders dbt in both DAGs (default: PIPELINE_HEALTH_COSMOS_MODE)")
+    parser.add_argument("--executor", choices=EXECUTORS, default="preloading",
+                        help="the local stack's executor: LocalExecutor with the DAGs' imports "
+                             "preloaded before it forks (default, as scripts/airflow_ui.sh), or plain")
     parser.add_argument("--no-dagtest", action="store_true", help="skip the DAG.test variant")
     parser.add_argument("--verbose", action="store_true", help="task durations of the last runs")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")

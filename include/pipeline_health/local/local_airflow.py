@@ -20,8 +20,12 @@ os.environ.setdefault("AIRFLOW_HOME", str(state_dir() / "airflow"))
 
 from pipeline_health.orchestration.cosmos_setup import DBT_PROJECT_DIR, WRITER_POOL  # noqa: E402
 
+# The LocalExecutor, with the DAGs' heavy imports done once before it forks its task processes.
+PRELOADING_EXECUTOR = "pipeline_health.orchestration.preloading_executor.PreloadingLocalExecutor"
 
-def airflow_env(state_dir: Path, base: dict[str, str] | None = None) -> dict[str, str]:
+
+def airflow_env(state_dir: Path, base: dict[str, str] | None = None,
+                executor: str = PRELOADING_EXECUTOR) -> dict[str, str]:
     """Environment for Airflow processes that use this repository's DAGs and warehouse."""
     env = dict(os.environ) if base is None else dict(base)
     home = state_dir / "airflow"
@@ -33,7 +37,7 @@ def airflow_env(state_dir: Path, base: dict[str, str] | None = None) -> dict[str
         # Airflow pauses a DAG it sees for the first time; locally that left backfills and
         # scheduled runs queued forever. Production keeps Airflow's default (paused).
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__EXECUTOR": executor,
         "AIRFLOW__CORE__PARALLELISM": "4",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),

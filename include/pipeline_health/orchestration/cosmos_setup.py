@@ -178,12 +178,29 @@ def dbt_task_group(group_id: str, select: list[str], exclude: list[str] | None =
         operator_args=operator_args(settings),
     )
     if WATCHER:
+        from pipeline_health.orchestration.triggered_sensors import start_in_triggerer
+
+        tasks = list(_tasks(group))
+        # The sensors wait in the triggerer and end there when their node succeeded; a retried
+        # one runs its node with dbt, so it queues with the other writers (triggered_sensors).
+        start_in_triggerer(tasks, pool=WRITER_POOL)
         # Tasks that run dbt themselves (not the producer's sensors), e.g. watcher_after_all's
         # test task, open the warehouse file: they queue with the other writers.
-        for task in group.children.values():
+        for task in tasks:
             if type(task).__name__.endswith("LocalOperator"):
                 task.pool = WRITER_POOL
     return group
+
+
+def _tasks(group):
+    """Every task in a task group, inside nested groups too (a model and its tests)."""
+    from airflow.sdk import TaskGroup
+
+    for child in group.children.values():
+        if isinstance(child, TaskGroup):
+            yield from _tasks(child)
+        else:
+            yield child
 
 
 def _manifest_missing(group_id: str):

@@ -1,0 +1,158 @@
+"""Watcher sensors that start in the triggerer: a succeeded node ends its task there, anything
+else goes back to a worker with Cosmos's meaning, and a retried or cleared sensor re-runs its node."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from types import SimpleNamespace
+
+import pytest
+from airflow.triggers.base import TaskSuccessEvent
+from cosmos.operators.watcher import DbtConsumerWatcherSensor
+
+from pipeline_health.config import PROJECT_ROOT
+from pipeline_health.orchestration.triggered_sensors import RERUN, ConsumerTrigger, start_in_triggerer
+
+MODEL = "model.pipeline_health.dim_apprentice"
+
+
+class Producer:
+    """What the trigger reads: the producer task's state and the XComs it pushed, in turn."""
+
+    def __init__(self, *steps: tuple[str | None, dict]):
+        self.steps = list(steps)
+        self.reads: list[tuple[str, str]] = []
+
+    def now(self) -> tuple[str | None, dict]:
+        return self.steps[0] if len(self.steps) == 1 else self.steps.pop(0)
+
+
+def _trigger(producer: Producer, try_number: int = 1, is_test_sensor: bool = False) -> ConsumerTrigger:
+    trigger = ConsumerTrigger(model_unique_id=MODEL, producer_task_id="dbt_daily.dbt_producer_watcher",
+                              dag_id="pipeline_health_daily", poke_interval=0.01,
+                              is_test_sensor=is_test_sensor)
+    trigger.task_instance = SimpleNamespace(run_id="backfill__2026-11-17", try_number=try_number,
+                                            task_id="dbt_daily.dim_apprentice.run")
+    state = {"xcoms": {}}
+
+    async def producer_state():
+        state_now, state["xcoms"] = producer.now()
+        return state_now
+
+    async def get_xcom_val(key):
+        producer.reads.append((trigger.run_id, key))
+        return state["xcoms"].get(key)
+
+    trigger._get_producer_task_status = producer_state
+    trigger.get_xcom_val = get_xcom_val
+    return trigger
+
+
+def _events(trigger: ConsumerTrigger) -> list:
+    async def collect():
+        return [event async for event in trigger.run()]
+
+    return asyncio.run(asyncio.wait_for(collect(), timeout=10))
+
+
+STATUS_KEY = f"{MODEL.replace('.', '__')}_status"
+TESTS_KEY = f"{MODEL.replace('.', '__')}_tests_status"
+
+
+def test_a_succeeded_model_ends_its_task_in_the_triggerer_without_a_worker() -> None:
+    producer = Producer(("running", {}), ("running", {STATUS_KEY: {"status": "success", "outlet_uris": []}}))
+    events = _events(_trigger(producer))
+    assert len(events) == 1 and isinstance(events[0], TaskSuccessEvent)
+    # The run comes from the task instance: the scheduler built the trigger from static arguments.
+    assert {run for run, _ in producer.reads} == {"backfill__2026-11-17"}
+
+
+def test_a_failed_model_goes_back_to_a_worker_to_fail_the_task() -> None:
+    producer = Producer(("running", {STATUS_KEY: {"status": "fail", "outlet_uris": []}}))
+    [event] = _events(_trigger(producer))
+    assert not isinstance(event, TaskSuccessEvent)
+    assert event.payload["status"] == "failed" and event.payload["reason"] == "node_failed"
+
+
+def test_a_failed_producer_fails_the_waiting_sensors() -> None:
+    [event] = _events(_trigger(Producer(("running", {}), ("failed", {}))))
+    assert not isinstance(event, TaskSuccessEvent)
+    assert event.payload["reason"] == "producer_failed"
+
+
+def test_test_sensors_read_the_models_aggregated_test_status() -> None:
+    producer = Producer(("running", {STATUS_KEY: {"status": "success", "outlet_uris": []},
+                                     TESTS_KEY: "pass"}))
+    [event] = _events(_trigger(producer, is_test_sensor=True))
+    assert isinstance(event, TaskSuccessEvent)
+    assert TESTS_KEY in {key for _, key in producer.reads}
+
+
+def test_a_retried_or_cleared_sensor_reruns_its_node_in_a_worker() -> None:
+    """Try 2 (a retry, or a task cleared in the UI) must not report the old build's result."""
+    producer = Producer(("success", {STATUS_KEY: {"status": "success", "outlet_uris": []}}))
+    [event] = _events(_trigger(producer, try_number=2))
+    assert event.payload == {"status": RERUN}
+    assert producer.reads == []
+
+
+def test_a_rerun_event_makes_the_worker_run_the_node(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline_health.orchestration.triggered_sensors import TriggeredRunSensor
+
+    ran = []
+    monkeypatch.setattr(TriggeredRunSensor, "_fallback_to_non_watcher_run",
+                        lambda self, try_number, context: ran.append(try_number))
+    sensor = object.__new__(TriggeredRunSensor)
+    sensor.execute_complete({"ti": SimpleNamespace(try_number=2)}, {"status": RERUN})
+    assert ran == [2]
+
+
+def test_an_unknown_cosmos_consumer_fails_the_parse() -> None:
+    class NewConsumer(DbtConsumerWatcherSensor):
+        pass
+
+    sensor = object.__new__(NewConsumer)
+    sensor.__dict__["task_id"] = "dbt_daily.new_kind"  # no operator __init__: only the id is read
+    with pytest.raises(TypeError, match="dbt_daily.new_kind: no triggered variant"):
+        start_in_triggerer([sensor], pool="writers")
+
+
+_SERIALISED = """
+import json
+from airflow.dag_processing.dagbag import DagBag
+from airflow.serialization.serialized_objects import DagSerialization
+bag = DagBag({folder!r})
+out = {{}}
+for dag_id, dag in bag.dags.items():
+    for op in DagSerialization.to_dict(dag)["dag"]["tasks"]:
+        op = op["__var"]
+        out[f"{{dag_id}}:{{op['task_id']}}"] = [op.get("task_type"), op.get("start_from_trigger", False),
+            (op.get("start_trigger_args") or {{}}).get("trigger_cls"), op.get("pool")]
+print(json.dumps({{"errors": list(bag.import_errors), "tasks": out}}))
+"""
+
+
+def test_in_watcher_mode_every_sensor_starts_in_the_triggerer_and_reruns_as_a_writer() -> None:
+    """As the scheduler sees the DAGs (serialised), in the mode that uses these sensors."""
+    from pipeline_health.orchestration.cosmos_setup import WRITER_POOL
+
+    env = {**os.environ, "PIPELINE_HEALTH_COSMOS_MODE": "watcher"}
+    out = subprocess.run([sys.executable, "-c", _SERIALISED.format(folder=str(PROJECT_ROOT / "dags"))],
+                         env=env, capture_output=True, text=True, check=True)
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["errors"] == []
+    sensors = {k: v for k, v in report["tasks"].items() if v[0].startswith("Triggered")}
+    assert len([k for k in sensors if k.startswith("pipeline_health_daily:")]) >= 40
+    assert any(k.startswith("pipeline_health_weekly:") and v[0] == "TriggeredSnapshotSensor"
+               for k, v in sensors.items())
+    for task, (_, from_trigger, trigger_cls, pool) in sensors.items():
+        assert from_trigger is True, task
+        assert trigger_cls == f"{ConsumerTrigger.__module__}.ConsumerTrigger", task
+        assert pool == WRITER_POOL, task
+    # Nothing of Cosmos's own (worker-started) consumers is left.
+    assert not [k for k, v in report["tasks"].items() if v[0].endswith("WatcherOperator")
+                and "Producer" not in v[0]]

@@ -180,7 +180,7 @@ def test_settings_keep_their_names_and_defaults(monkeypatch: pytest.MonkeyPatch)
     assert config.duckdb_path(Path("/s")) == Path("/s/warehouse.duckdb")
     assert config.dbt_project_dir() == config.PROJECT_ROOT / "dbt"
     assert config.writer_pool() == "pipeline_health_warehouse_writer"
-    assert config.cosmos_mode() == "after_all"
+    assert config.cosmos_mode() == "watcher"
     assert config.dashboard_url() == "http://localhost:8080/plugin/pipeline-health/pipeline-health/"
     assert config.alert_from() == ""
     settings = config.Settings.from_env()
@@ -189,7 +189,7 @@ def test_settings_keep_their_names_and_defaults(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("PIPELINE_HEALTH_STATE_DIR", "/tmp/ph-state")
     monkeypatch.setenv("PIPELINE_HEALTH_DBT_DIR", "/tmp/ph-dbt")
     monkeypatch.setenv("PIPELINE_HEALTH_WRITER_POOL", "writers")
-    monkeypatch.setenv("PIPELINE_HEALTH_COSMOS_MODE", " Watcher ")
+    monkeypatch.setenv("PIPELINE_HEALTH_COSMOS_MODE", " After_All ")
     monkeypatch.setenv("PIPELINE_HEALTH_BQ_DATASET", "ph_dbt")
     monkeypatch.setenv("PIPELINE_HEALTH_BQ_DATASET_PREFIX", " ph_dev_ ")
     monkeypatch.setenv("PIPELINE_HEALTH_DASHBOARD_URL", "https://dash.example.org/ph")
@@ -198,7 +198,7 @@ def test_settings_keep_their_names_and_defaults(monkeypatch: pytest.MonkeyPatch)
     assert config.Settings.from_env().duckdb_path == Path("/tmp/ph-state/warehouse.duckdb")
     assert config.dbt_project_dir() == Path("/tmp/ph-dbt")
     assert config.writer_pool() == "writers"
-    assert config.cosmos_mode() == "watcher"
+    assert config.cosmos_mode() == "after_all"
     settings = config.Settings.from_env()
     assert (settings.bq_dataset, settings.bq_dataset_prefix) == ("ph_dbt", "ph_dev_")
     assert config.dashboard_url() == "https://dash.example.org/ph"

@@ -15,7 +15,12 @@ from airflow.triggers.base import TaskSuccessEvent
 from cosmos.operators.watcher import DbtConsumerWatcherSensor
 
 from pipeline_health.config import PROJECT_ROOT
-from pipeline_health.orchestration.triggered_sensors import RERUN, ConsumerTrigger, start_in_triggerer
+from pipeline_health.orchestration.triggered_sensors import (
+    PRODUCER_TRY_KEY,
+    RERUN,
+    ConsumerTrigger,
+    start_in_triggerer,
+)
 
 MODEL = "model.pipeline_health.dim_apprentice"
 
@@ -92,12 +97,24 @@ def test_test_sensors_read_the_models_aggregated_test_status() -> None:
     assert TESTS_KEY in {key for _, key in producer.reads}
 
 
-def test_a_retried_or_cleared_sensor_reruns_its_node_in_a_worker() -> None:
-    """Try 2 (a retry, or a task cleared in the UI) must not report the old build's result."""
-    producer = Producer(("success", {STATUS_KEY: {"status": "success", "outlet_uris": []}}))
+def test_a_sensor_retried_or_cleared_alone_reruns_its_node_in_a_worker() -> None:
+    """Its try 2 must not report the build of try 1: the producer finished and will not build again."""
+    producer = Producer(("success", {STATUS_KEY: {"status": "success", "outlet_uris": []},
+                                     PRODUCER_TRY_KEY: 1}))
     [event] = _events(_trigger(producer, try_number=2))
     assert event.payload == {"status": RERUN}
-    assert producer.reads == []
+    assert STATUS_KEY not in {key for _, key in producer.reads}
+
+
+def test_in_a_cleared_run_sensors_wait_for_the_producers_new_build() -> None:
+    """A reprocessing backfill clears producer and sensors together: the old build's reports
+    stay readable until the producer's new try starts, and must not be taken for the new one."""
+    old = {STATUS_KEY: {"status": "success", "outlet_uris": []}, PRODUCER_TRY_KEY: 1}
+    producer = Producer(("queued", old), ("queued", old), ("running", {PRODUCER_TRY_KEY: 2}),
+                        ("running", {PRODUCER_TRY_KEY: 2}),
+                        ("running", {PRODUCER_TRY_KEY: 2, STATUS_KEY: {"status": "fail", "outlet_uris": []}}))
+    [event] = _events(_trigger(producer, try_number=2))
+    assert event.payload["reason"] == "node_failed"  # the new build's result, not the old success
 
 
 def test_a_rerun_event_makes_the_worker_run_the_node(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -132,7 +149,9 @@ for dag_id, dag in bag.dags.items():
         op = op["__var"]
         out[f"{{dag_id}}:{{op['task_id']}}"] = [op.get("task_type"), op.get("start_from_trigger", False),
             (op.get("start_trigger_args") or {{}}).get("trigger_cls"), op.get("pool")]
-print(json.dumps({{"errors": list(bag.import_errors), "tasks": out}}))
+ups = {{f"{{d.dag_id}}:{{t.task_id}}": sorted(t.upstream_task_ids)
+       for d in bag.dags.values() for t in d.tasks}}
+print(json.dumps({{"errors": list(bag.import_errors), "tasks": out, "upstream": ups}}))
 """
 
 
@@ -144,6 +163,7 @@ def test_in_watcher_mode_every_sensor_starts_in_the_triggerer_and_reruns_as_a_wr
     out = subprocess.run([sys.executable, "-c", _SERIALISED.format(folder=str(PROJECT_ROOT / "dags"))],
                          env=env, capture_output=True, text=True, check=True)
     report = json.loads(out.stdout.strip().splitlines()[-1])
+    report["upstream"] = {k: set(v) for k, v in report["upstream"].items()}
     assert report["errors"] == []
     sensors = {k: v for k, v in report["tasks"].items() if v[0].startswith("Triggered")}
     assert len([k for k in sensors if k.startswith("pipeline_health_daily:")]) >= 40
@@ -153,6 +173,38 @@ def test_in_watcher_mode_every_sensor_starts_in_the_triggerer_and_reruns_as_a_wr
         assert from_trigger is True, task
         assert trigger_cls == f"{ConsumerTrigger.__module__}.ConsumerTrigger", task
         assert pool == WRITER_POOL, task
+    # Downstream models wait for their parents' models, not for the parents' tests (they run
+    # late in the producer's build); the tests are leaves the rest of the DAG waits for.
+    ups = report["upstream"]
+    assert ups["pipeline_health_daily:dbt_daily.fct_apprentice_daily.run"] >= {
+        "dbt_daily.dim_apprentice.run", "dbt_daily.fct_session_attendance.run"}
+    assert not any(u.endswith(".test") for k, v in ups.items() if k.endswith(".run") for u in v)
+    assert ups["pipeline_health_daily:record_and_summarise"] >= {
+        "dbt_daily.dim_coach.test", "dbt_daily.fct_apprentice_daily.test"}
     # Nothing of Cosmos's own (worker-started) consumers is left.
     assert not [k for k, v in report["tasks"].items() if v[0].endswith("WatcherOperator")
                 and "Producer" not in v[0]]
+
+
+def test_the_producer_reports_each_node_once_when_it_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cosmos reported four events per node plus its compiled SQL, each a request to the API
+    server; the sensors need the end of each node, and the error events that explain a failure."""
+    from cosmos.operators.watcher import DbtProducerWatcherOperator
+
+    from pipeline_health.orchestration.triggered_sensors import ReportingProducer
+
+    reported: list[tuple[str, list[str]]] = []
+    monkeypatch.setattr(DbtProducerWatcherOperator, "_make_parse_callable",
+                        lambda self: lambda line, kw: reported.append((line, sorted(kw))))
+    parse = object.__new__(ReportingProducer)._make_parse_callable()
+    names = ["MainReportVersion", "NodeStart", "NodeCompiling", "NodeExecuting", "LogModelResult",
+             "NodeFinished", "SkippingDetails", "RunningOperationCaughtError", "Formatting"]
+    for name in names:
+        parse(json.dumps({"info": {"name": name, "msg": name, "level": "info"},
+                          "data": {"node_info": {"unique_id": MODEL}}}),
+              {"context": {"ti": None}, "project_dir": "/tmp/project"})
+    parse("not json: printed by a library", {"context": {"ti": None}})
+    assert [json.loads(line)["info"]["name"] for line, _ in reported[:-1]] == [
+        "MainReportVersion", "NodeFinished", "SkippingDetails", "RunningOperationCaughtError"]
+    assert reported[-1][0] == "not json: printed by a library"  # Cosmos surfaces it in the log
+    assert all(kw == ["context"] for _, kw in reported)  # no project folder: no compiled SQL push

@@ -4,13 +4,15 @@ Run it in a process configured by `local_airflow.airflow_env` (the demo and the
 tests do): `python -m pipeline_health.local.dag_runner daily 2026-11-01 2026-11-07`.
 Each run is a real Airflow DAG run with its data interval, task instances, retries
 policy and logs in the metadata database; tasks execute in this process, one at a
-time, which is what a single-writer DuckDB file needs.
+time, which is what a single-writer DuckDB file needs. The dbt models render in Cosmos's
+per-model LOCAL mode here (config.DAG_TEST_COSMOS_MODE), not the scheduler's watcher mode.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -21,7 +23,11 @@ DAG_IDS = {"daily": "pipeline_health_daily", "weekly": "pipeline_health_weekly"}
 def _load_dag(dag_id: str):
     from airflow.dag_processing.dagbag import DagBag
 
-    from pipeline_health.config import PROJECT_ROOT
+    from pipeline_health.config import DAG_TEST_COSMOS_MODE, PROJECT_ROOT, cosmos_mode
+
+    if cosmos_mode().startswith("watcher"):
+        # Before the DAG files read it (cosmos_setup): see config.DAG_TEST_COSMOS_MODE.
+        os.environ["PIPELINE_HEALTH_COSMOS_MODE"] = DAG_TEST_COSMOS_MODE
 
     bag = DagBag(dag_folder=str(PROJECT_ROOT / "dags"))
     if bag.import_errors:

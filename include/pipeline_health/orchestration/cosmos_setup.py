@@ -143,20 +143,20 @@ def operator_args(settings: Settings | None = None, **extra: object) -> dict[str
         "pool": WRITER_POOL,
         "retries": 2,
     }
+    # Cosmos's lineage assets: Airflow 3 rejects their OpenLineage URIs (a warning in every task
+    # log) and no DAG is scheduled on them; the watcher's producer computed them for every node.
+    args["emit_datasets"] = False
     if not WATCHER:
-        args.update({
-            # Each model task is its own dbt invocation: writing manifest.json, run_results.json
-            # and graph.gpickle into a temporary folder that is deleted at once costs about 1 s
-            # a task (half its dbt time). Nothing reads them: dbtRunner returns the results.
-            "dbt_cmd_flags": ["--no-write-json"],
-            # Cosmos's lineage assets are built from those files; Airflow 3 rejects their
-            # OpenLineage URIs (a warning in every task log) and no DAG is scheduled on them.
-            "emit_datasets": False,
-        })
+        # Each model task is its own dbt invocation: writing manifest.json, run_results.json
+        # and graph.gpickle into a temporary folder that is deleted at once costs about 1 s
+        # a task (half its dbt time). Nothing reads them: dbtRunner returns the results.
+        args["dbt_cmd_flags"] = ["--no-write-json"]
     else:
-        # Sensors write nothing (the producer holds the writer pool): they wait in the
-        # triggerer, polling the producer's reports every second.
-        args.update({"pool": "default_pool", "deferrable": True, "poke_interval": 1})
+        # Sensors wait in the triggerer (triggered_sensors), polling the producer's reports.
+        # A sensor's first poll is at once; later ones every few seconds: a node finishing
+        # while the producer still runs is reported up to 5 s late, which costs nothing, and
+        # each poll is a request to the API server, which competes with the producer's build.
+        args.update({"deferrable": True, "poke_interval": 5})
     args.update(extra)
     return args
 
@@ -178,12 +178,13 @@ def dbt_task_group(group_id: str, select: list[str], exclude: list[str] | None =
         operator_args=operator_args(settings),
     )
     if WATCHER:
-        from pipeline_health.orchestration.triggered_sensors import start_in_triggerer
+        from pipeline_health.orchestration.triggered_sensors import start_in_triggerer, tests_beside_models
 
         tasks = list(_tasks(group))
         # The sensors wait in the triggerer and end there when their node succeeded; a retried
         # one runs its node with dbt, so it queues with the other writers (triggered_sensors).
         start_in_triggerer(tasks, pool=WRITER_POOL)
+        tests_beside_models(tasks)
         # Tasks that run dbt themselves (not the producer's sensors), e.g. watcher_after_all's
         # test task, open the warehouse file: they queue with the other writers.
         for task in tasks:

@@ -13,23 +13,33 @@ succeeded (`TaskSuccessEvent`): a successful node costs no worker process. Anyth
 goes back to a worker, where Cosmos's own handling applies: a failed node or producer fails
 the task (and it retries); a skipped producer makes the sensor run its node with dbt.
 
-Retries and clears keep Cosmos's meaning: on any try after the first the sensor runs its own
-node (`dbt run` of the model, `dbt test` of its tests) in a worker, so clearing a model's task
-in the UI re-runs that model. Those runs write the warehouse, so the sensors sit in the writer
-pool; a task waiting in the triggerer holds no pool slot.
+Retries and clears: the producer builds on every try (Cosmos's skips every try after the
+first), so a cleared run or a reprocessing backfill is one `dbt build` again, and its sensors
+wait for that build. A sensor retried or cleared on its own runs its node (`dbt run` of the
+model, `dbt test` of its tests) in a worker, so clearing a model's task in the UI re-runs that
+model. Those runs write the warehouse, so the sensors sit in the writer pool; a task waiting
+in the triggerer holds no pool slot.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 from airflow.sdk.bases.operator import BaseOperator
 from airflow.triggers.base import StartTriggerArgs, TaskSuccessEvent, TriggerEvent
+from cosmos.constants import _PRODUCER_CMD_FLAGS_XCOM_KEY
 from cosmos.listeners.dag_run_listener import EventStatus
+from cosmos.operators._watcher import safe_xcom_push
+from cosmos.operators._watcher.base import _DBT_ERROR_EVENTS_TYPES, _log_dbt_msg
+from cosmos.operators._watcher.state import PRODUCER_FINAL_STATES
 from cosmos.operators._watcher.triggerer import WatcherTrigger
+from cosmos.operators._watcher.xcom import _init_xcom_backup
 from cosmos.operators.watcher import (
     DbtConsumerWatcherSensor,
+    DbtProducerWatcherOperator,
     DbtRunWatcherOperator,
     DbtSeedWatcherOperator,
     DbtSnapshotWatcherOperator,
@@ -38,6 +48,8 @@ from cosmos.operators.watcher import (
 
 # A retried or cleared sensor: resume in a worker and run the node with dbt.
 RERUN = "rerun"
+# The producer's try number, its first XCom: which try the node reports that follow belong to.
+PRODUCER_TRY_KEY = "pipeline_health_producer_try"
 
 
 class ConsumerTrigger(WatcherTrigger):
@@ -51,11 +63,41 @@ class ConsumerTrigger(WatcherTrigger):
         _, kwargs = super().serialize()
         return f"{__name__}.{type(self).__name__}", kwargs
 
+    async def _producer_builds_again(self, try_number: int) -> bool:
+        """On a sensor's later try: is the producer building again, in the same try?
+
+        A cleared run (a reprocessing backfill, "clear" on the run) or a producer retried after
+        a failure clears the producer and its sensors together, so their tries stay equal: wait
+        for that build's reports. The previous try's reports stay readable until the producer's
+        new try starts, so nothing is read before it has said which try it is. A sensor retried
+        or cleared on its own finds the producer finished in an earlier try: it re-runs its node.
+        """
+        while True:
+            if await self.get_xcom_val(PRODUCER_TRY_KEY) == try_number:
+                return True
+            if await self._get_producer_task_status() in PRODUCER_FINAL_STATES:
+                # Finished; the try it reported may have landed just before it ended.
+                return await self.get_xcom_val(PRODUCER_TRY_KEY) == try_number
+            await asyncio.sleep(self.poke_interval)
+
+    # Each poll is a request to the API server, and the triggerer polls for every waiting sensor:
+    # at one poll a second the triggerer and the API server took most of a core away from the
+    # producer's build. What is left is one state and one status request per poll.
+    async def _log_startup_events(self) -> None:
+        """Cosmos polls for dbt's version lines to log them: the producer's log has them."""
+
+    async def _parse_dbt_node_status_and_compiled_sql(self) -> tuple[str | None, str | None]:
+        """The node's status only: a task ended in the triggerer shows no compiled SQL anyway
+        (the producer's log has it)."""
+        if self.is_test_sensor:
+            return await super()._parse_dbt_node_status_and_compiled_sql()
+        return await self._get_node_status(), None
+
     async def run(self) -> AsyncIterator[TriggerEvent]:
         ti = self.task_instance
         # The scheduler created this trigger from the DAG's static arguments: no run id there.
         self.run_id = self.run_id or ti.run_id
-        if ti.try_number > 1:
+        if ti.try_number > 1 and not await self._producer_builds_again(ti.try_number):
             yield TriggerEvent({"status": RERUN})
             return
         async for event in super().run():
@@ -94,6 +136,53 @@ class TriggeredSeedSensor(_StartsInTriggerer, DbtSeedWatcherOperator):
     """A seed's task: the producer's result for the seed."""
 
 
+# The dbt events the producer reports to its sensors (XComs); dbt's other events are only logged.
+REPORTED_EVENTS = frozenset({"NodeFinished", "SkippingDetails", "MainReportVersion", "AdapterRegistered",
+                             *_DBT_ERROR_EVENTS_TYPES})
+
+
+class ReportingProducer(DbtProducerWatcherOperator):
+    """Cosmos's producer, reporting each node once, when it ends.
+
+    Cosmos pushes an XCom for each of dbt's four events per node (start, compiling, executing,
+    finished) plus the node's compiled SQL: about six synchronous requests to the API server
+    per node, 283 nodes a day, which made the producer's build take 2.5 times the bare build.
+    The sensors need only the final status (and the error events, which explain a failure).
+    """
+
+    def execute(self, context: Any, **kwargs: Any) -> Any:
+        """Build on every try. Cosmos's producer skips any try after the first (its sensors then
+        run their nodes one by one); here the daily and weekly builds are idempotent for their
+        days, so a retry, a cleared run or a reprocessing backfill runs the one build again."""
+        ti = context["ti"]
+        safe_xcom_push(task_instance=ti, key=PRODUCER_TRY_KEY, value=ti.try_number)
+        self._model_outlet_uris.clear()
+        self._upstream_failure_skipped_ids.clear()
+        _init_xcom_backup(context, persist=False)  # what Cosmos's failure callback flushes
+        # The sensors' own re-runs (a sensor cleared alone) reuse the producer's dbt flags.
+        safe_xcom_push(task_instance=ti, key=_PRODUCER_CMD_FLAGS_XCOM_KEY, value=self.add_cmd_flags())
+        try:
+            return super(DbtProducerWatcherOperator, self).execute(context=context, **kwargs)
+        finally:
+            safe_xcom_push(task_instance=ti, key="task_status", value="completed")
+
+    def _make_parse_callable(self):
+        parse = super()._make_parse_callable()
+
+        def report_finished_nodes(line: str, extra_kwargs: Any) -> None:
+            try:
+                event = json.loads(line)
+            except ValueError:
+                event = None
+            if isinstance(event, dict) and event.get("info", {}).get("name") not in REPORTED_EVENTS:
+                _log_dbt_msg(event)  # still in the task log, as dbt printed it
+                return
+            # Without the project folder Cosmos does not read and push each model's compiled SQL.
+            parse(line, {k: v for k, v in (extra_kwargs or {}).items() if k != "project_dir"})
+
+        return report_finished_nodes
+
+
 TRIGGERED: dict[type, type] = {
     DbtRunWatcherOperator: TriggeredRunSensor,
     DbtTestWatcherOperator: TriggeredTestSensor,
@@ -111,6 +200,9 @@ def start_in_triggerer(tasks: list[BaseOperator], pool: str) -> int:
     """
     count = 0
     for task in tasks:
+        if type(task) is DbtProducerWatcherOperator:
+            task.__class__ = ReportingProducer
+            continue
         if not isinstance(task, DbtConsumerWatcherSensor):
             continue
         triggered = TRIGGERED.get(type(task))
@@ -133,3 +225,34 @@ def start_in_triggerer(tasks: list[BaseOperator], pool: str) -> int:
         )
         count += 1
     return count
+
+
+def tests_beside_models(tasks: list[BaseOperator]) -> int:
+    """Downstream models wait for their parent models' sensors, not for the parents' tests.
+
+    Cosmos chains model -> its tests -> the next model. In the producer's `dbt build` a model's
+    tests that read several models (relationships) run late, so each test sensor, and every
+    model below it, waited for the end of the build, then the chain resolved one level at a
+    time (about 3 s a level: the scheduler's and the triggerer's loops), 15-17 s after the
+    build. The build itself still runs a model only after its parents' tests passed (dbt skips
+    it otherwise, and its sensor fails); the test sensors stay in the graph, as leaves that the
+    rest of the DAG waits for. Returns the number of edges moved.
+    """
+    by_id = {task.task_id: task for task in tasks}
+    nodes = (TriggeredRunSensor, TriggeredSnapshotSensor, TriggeredSeedSensor)
+    moved = 0
+    for test in tasks:
+        if not isinstance(test, TriggeredTestSensor):
+            continue
+        parents = [by_id[t] for t in test.upstream_task_ids if isinstance(by_id.get(t), nodes)]
+        if len(parents) != 1:
+            continue  # not the one-model shape Cosmos builds: leave it as it is
+        for task_id in sorted(test.downstream_task_ids):
+            below = by_id.get(task_id)
+            if below is None:
+                continue  # outside the dbt group (none yet when this runs)
+            test.downstream_task_ids.discard(task_id)
+            below.upstream_task_ids.discard(test.task_id)
+            parents[0].set_downstream(below)
+            moved += 1
+    return moved

@@ -21,9 +21,12 @@ re-running a run, or a backfill over any range, leaves the same warehouse.
   naming the table and its age, and the day is not recorded, so the weekly DAG (risk
   scores, coach emails) waits. The Pipeline tab of the page shows it. Find why the feed
   delivers no rows; once loads deliver them again, clear the task.
-* `dbt_daily.*` — each task builds one model; the tests run after all models. A failing
-  test names the model; bad raw rows do **not** fail the run, they go to
-  `stg_rejected_rows` with a reason (see the run summary).
+* `dbt_daily.*` — `dbt_producer_watcher` runs the one `dbt build` (models, then each
+  model's tests); each model's `.run` task and its `.test` task report that build's result
+  for the model (they wait in the triggerer). A failed `.run`/`.test` names the node; the
+  producer's log has dbt's output. Clear a model's task to re-run that model alone; clear
+  the producer (or the run) to build again. Bad raw rows do **not** fail the run, they go
+  to `stg_rejected_rows` with a reason (see the run summary).
 * `publish_dashboard` — copies the tables of the Pipeline Health page into its read-only
   file; a failure leaves the page on the previous run's data. Clear it to retry.
 * Retries: 2, with exponential back-off (transient faults only).

@@ -23,8 +23,10 @@ unpaused): `airflow backfill create --dag-id pipeline_health_weekly --from-date
   It also checks the settings, the dbt manifest and the warehouse file on each poke: a
   bad setting, a corrupted warehouse or a missing manifest fails it at once, not retried.
 * `check_snapshot_order` — read the message: run the missing weeks in order first.
-* `dbt_weekly.*` — a model or its tests failed; fix and clear (the snapshot is safe
-  to re-run for the same week).
+* `dbt_weekly.*` — a model or its tests failed (the `.run`/`.test` task names it; the
+  producer `dbt_producer_watcher` has dbt's output); fix, then clear the producer to build
+  again, or the model's task to re-run it alone (the snapshot is safe to re-run for the
+  same week).
 * `notify_coaches` — a mail server problem (the error names the server, the first coach
   that failed with the server's reply, and every coach not emailed); retries send only
   the coaches not yet emailed; a missing sender address fails at once. Coaches without

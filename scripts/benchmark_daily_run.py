@@ -31,7 +31,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from pipeline_health.config import COSMOS_MODES, PROJECT_ROOT, cosmos_mode, state_dir
+from pipeline_health.config import COSMOS_MODES, DAG_TEST_COSMOS_MODE, PROJECT_ROOT, cosmos_mode, state_dir
 from pipeline_health.dbt_cli import dbt_arguments, dbt_executable
 from pipeline_health.local import local_airflow
 from pipeline_health.local.demo import ALERT_FROM, start_mail_sink
@@ -236,7 +236,8 @@ def main() -> None:
                                     f"{[round(s, 1) for s in bare_daily]}",
                            "target": "", "met": None, "load": loadavg()})
         daily, weekly, fp, boot = bench.scheduler()
-        bench.row(f"daily DAG, scheduler (LocalExecutor, backfill), {len(daily)} days, {pop}",
+        executor = {"preloading": "PreloadingLocalExecutor", "local": "LocalExecutor"}[args.executor]
+        bench.row(f"daily DAG, scheduler ({executor}, backfill), {len(daily)} days, {pop}",
                   [r.seconds for r in daily], bare_daily, tasks=len(daily[0].tasks),
                   states=[r.state for r in daily], same=fp == bare_fp, target=1.5)
         bench.row(f"weekly DAG, scheduler, week {bench.week}, vs bare `dbt build --selector weekly`",
@@ -248,7 +249,8 @@ def main() -> None:
         bench.rows += bench.profiles
         if not args.no_dagtest:
             daily_t, weekly_t, fp_t = bench.dagtest()
-            bench.row(f"daily DAG, `DAG.test`, {len(daily_t)} days, {pop}",
+            bench.row(f"daily DAG, `DAG.test` (renders Cosmos {DAG_TEST_COSMOS_MODE}), {len(daily_t)} days, "
+                      f"population {args.population:,}",
                       [r["seconds"] for r in daily_t], bare_daily, tasks=len(daily_t[0]["tasks"]),
                       states=[r["state"] for r in daily_t], same=fp_t == bare_fp, target=None)
             bench.row(f"weekly DAG, `DAG.test`, week {bench.week}", [r["seconds"] for r in weekly_t],

@@ -7,7 +7,9 @@ values from `scripts/airflow-env.sh`'s output (a person starting the web UI).
 
 from __future__ import annotations
 
+import base64
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -24,12 +26,35 @@ from pipeline_health.orchestration.cosmos_setup import DBT_PROJECT_DIR, WRITER_P
 PRELOADING_EXECUTOR = "pipeline_health.orchestration.preloading_executor.PreloadingLocalExecutor"
 
 
+def local_secret(home: Path, name: str, size: int = 32) -> str:
+    """A random key kept in the Airflow home (mode 600), the same for every local process.
+
+    Airflow generates its secrets (the API's JWT signing key, the Fernet key that encrypts
+    trigger arguments and connections) into airflow.cfg when it first writes it; processes
+    started together before that each made their own, and the stack refused every task
+    ("Invalid auth token") or the triggerer died decrypting the scheduler's trigger arguments.
+    Nothing of it is in the repository.
+    """
+    path = home / f".{name}"
+    if not path.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        try:
+            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+                # A Fernet key is 32 random bytes in URL-safe base64; the JWT key (HS512) 64.
+                out.write(base64.urlsafe_b64encode(secrets.token_bytes(size)).decode())
+        except FileExistsError:
+            pass  # another process wrote it first: read theirs
+    return path.read_text().strip()
+
+
 def airflow_env(state_dir: Path, base: dict[str, str] | None = None,
                 executor: str = PRELOADING_EXECUTOR) -> dict[str, str]:
     """Environment for Airflow processes that use this repository's DAGs and warehouse."""
     env = dict(os.environ) if base is None else dict(base)
     home = state_dir / "airflow"
     env.update({
+        "AIRFLOW__API_AUTH__JWT_SECRET": local_secret(home, "jwt_secret", size=64),
+        "AIRFLOW__CORE__FERNET_KEY": local_secret(home, "fernet_key"),
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),

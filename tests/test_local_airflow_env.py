@@ -25,3 +25,14 @@ def test_one_state_folder_gives_every_process_the_same_keys(tmp_path: Path) -> N
     assert len(first["AIRFLOW__API_AUTH__JWT_SECRET"]) >= 64  # HS512 wants 64 bytes or more
     for kept in (tmp_path / "a" / "airflow").glob(".*"):
         assert stat.S_IMODE(kept.stat().st_mode) == 0o600, kept
+
+
+def test_the_sqlite_metadata_database_waits_for_its_writer_lock(tmp_path: Path) -> None:
+    """A reprocessing backfill's clear waited more than SQLite's default 5 s and failed."""
+    from importlib import import_module
+
+    env = airflow_env(tmp_path)
+    for key in ("AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS",
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS_ASYNC"):
+        module, name = env[key].rsplit(".", 1)
+        assert getattr(import_module(module), name)["timeout"] >= 30

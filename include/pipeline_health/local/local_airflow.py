@@ -22,6 +22,8 @@ os.environ.setdefault("AIRFLOW_HOME", str(state_dir() / "airflow"))
 
 from pipeline_health.orchestration.cosmos_setup import DBT_PROJECT_DIR, WRITER_POOL  # noqa: E402
 
+# SQLite's wait for the writer lock, for every Airflow process (metadata_db).
+SQLITE_CONNECT_ARGS = "pipeline_health.local.metadata_db.SQLITE_CONNECT_ARGS"
 # The LocalExecutor, with the DAGs' heavy imports done once before it forks its task processes.
 PRELOADING_EXECUTOR = "pipeline_health.orchestration.preloading_executor.PreloadingLocalExecutor"
 
@@ -65,6 +67,8 @@ def airflow_env(state_dir: Path, base: dict[str, str] | None = None,
         "AIRFLOW__CORE__EXECUTOR": executor,
         "AIRFLOW__CORE__PARALLELISM": "4",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS": SQLITE_CONNECT_ARGS,
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS_ASYNC": SQLITE_CONNECT_ARGS,
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
         "AIRFLOW__COSMOS__CACHE_DIR": str(state_dir / "cosmos_cache"),
         "AIRFLOW__COSMOS__ENABLE_CACHE": "True",

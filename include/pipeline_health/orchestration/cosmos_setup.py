@@ -1,8 +1,10 @@
 """The one place the Cosmos/dbt configuration lives, shared by the daily and weekly DAGs.
 
-Measured choices (see README, "Performance"): the graph comes from a manifest built
-at setup (`dbt parse`), never `dbt ls` at parse time; dbt runs in-process
-(LOCAL + dbtRunner), one task per model, then the tests (TestBehavior.AFTER_ALL).
+Measured choices (README "Performance", docs/benchmarks.md): the graph comes from a manifest
+built at setup (`dbt parse`), never `dbt ls` at parse time; dbt runs in-process (dbtRunner).
+By default (watcher) one producer task runs the DAG's `dbt build` and each model and each
+model's tests are sensor tasks that start and end in the triggerer (triggered_sensors);
+`DAG.test` runs render after_all: one task per model, then the tests.
 """
 
 from __future__ import annotations

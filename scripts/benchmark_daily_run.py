@@ -236,7 +236,7 @@ def main() -> None:
                                     f"{[round(s, 1) for s in bare_daily]}",
                            "target": "", "met": None, "load": loadavg()})
         daily, weekly, fp, boot = bench.scheduler()
-        executor = {"preloading": "PreloadingLocalExecutor", "local": "LocalExecutor"}[args.executor]
+        executor = EXECUTORS[args.executor].rsplit(".", 1)[-1]  # the class name
         bench.row(f"daily DAG, scheduler ({executor}, backfill), {len(daily)} days, {pop}",
                   [r.seconds for r in daily], bare_daily, tasks=len(daily[0].tasks),
                   states=[r.state for r in daily], same=fp == bare_fp, target=1.5)

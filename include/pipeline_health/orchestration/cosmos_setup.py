@@ -182,7 +182,7 @@ def dbt_task_group(group_id: str, select: list[str], exclude: list[str] | None =
     if WATCHER:
         from pipeline_health.orchestration.triggered_sensors import start_in_triggerer, tests_beside_models
 
-        tasks = list(_tasks(group))
+        tasks = list(group.iter_tasks())  # models' groups hold their run and test tasks
         # The sensors wait in the triggerer and end there when their node succeeded; a retried
         # one runs its node with dbt, so it queues with the other writers (triggered_sensors).
         start_in_triggerer(tasks, pool=WRITER_POOL)
@@ -193,17 +193,6 @@ def dbt_task_group(group_id: str, select: list[str], exclude: list[str] | None =
             if type(task).__name__.endswith("LocalOperator"):
                 task.pool = WRITER_POOL
     return group
-
-
-def _tasks(group):
-    """Every task in a task group, inside nested groups too (a model and its tests)."""
-    from airflow.sdk import TaskGroup
-
-    for child in group.children.values():
-        if isinstance(child, TaskGroup):
-            yield from _tasks(child)
-        else:
-            yield child
 
 
 def _manifest_missing(group_id: str):

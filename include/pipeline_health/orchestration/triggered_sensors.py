@@ -191,14 +191,14 @@ TRIGGERED: dict[type, type] = {
 }
 
 
-def start_in_triggerer(tasks: list[BaseOperator], pool: str) -> int:
-    """Turn the Cosmos consumer sensors among `tasks` into triggered ones; returns how many.
+def start_in_triggerer(tasks: list[BaseOperator], pool: str) -> None:
+    """Turn the Cosmos consumer sensors among `tasks` into triggered ones, and the producer
+    into the reporting one.
 
     Cosmos builds the sensors; only their class (the methods above) and two attributes change.
     A consumer class without a triggered variant is a Cosmos upgrade this module does not know:
     fail the DAG's parse rather than silently run it the slow way.
     """
-    count = 0
     for task in tasks:
         if type(task) is DbtProducerWatcherOperator:
             task.__class__ = ReportingProducer
@@ -223,11 +223,9 @@ def start_in_triggerer(tasks: list[BaseOperator], pool: str) -> int:
             next_kwargs=None,
             timeout=task.execution_timeout,
         )
-        count += 1
-    return count
 
 
-def tests_beside_models(tasks: list[BaseOperator]) -> int:
+def tests_beside_models(tasks: list[BaseOperator]) -> None:
     """Downstream models wait for their parent models' sensors, not for the parents' tests.
 
     Cosmos chains model -> its tests -> the next model. In the producer's `dbt build` a model's
@@ -236,11 +234,10 @@ def tests_beside_models(tasks: list[BaseOperator]) -> int:
     time (about 3 s a level: the scheduler's and the triggerer's loops), 15-17 s after the
     build. The build itself still runs a model only after its parents' tests passed (dbt skips
     it otherwise, and its sensor fails); the test sensors stay in the graph, as leaves that the
-    rest of the DAG waits for. Returns the number of edges moved.
+    rest of the DAG waits for.
     """
     by_id = {task.task_id: task for task in tasks}
     nodes = (TriggeredRunSensor, TriggeredSnapshotSensor, TriggeredSeedSensor)
-    moved = 0
     for test in tasks:
         if not isinstance(test, TriggeredTestSensor):
             continue
@@ -254,5 +251,3 @@ def tests_beside_models(tasks: list[BaseOperator]) -> int:
             test.downstream_task_ids.discard(task_id)
             below.upstream_task_ids.discard(test.task_id)
             parents[0].set_downstream(below)
-            moved += 1
-    return moved

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
@@ -19,8 +18,7 @@ from pathlib import Path
 import pytest
 from e2e_support import AirflowStack, fingerprints, make_env, run
 
-from pipeline_health.config import PROJECT_ROOT
-from pipeline_health.dbt_cli import dbt_arguments, dbt_executable
+from pipeline_health.dbt_cli import run_dbt
 from pipeline_health.orchestration.cosmos_setup import NO_UNIT_TESTS
 
 # Six daily runs under the scheduler (watcher mode: one dbt build a run, its sensors in the
@@ -128,11 +126,8 @@ def _sequential_build(state) -> tuple[dict, float]:
         loaded = run(["-m", "pipeline_health.cli", "load", "--start", str(day), "--end", str(day)],
                      env, state / "load.log")
         assert loaded.returncode == 0, (state / "load.log").read_text()[-3000:]
-        args = dbt_arguments(["build", "--selector", "daily", "--exclude", NO_UNIT_TESTS],
-                             work_dir=state / "dbt", run_dates=(day, day))
-        built = subprocess.run([dbt_executable(), *args], env=env, cwd=PROJECT_ROOT,
-                               capture_output=True, text=True)
-        assert built.returncode == 0, built.stdout[-4000:]
+        run_dbt(["build", "--selector", "daily", "--exclude", NO_UNIT_TESTS], work_dir=state / "dbt",
+                duckdb_path=state / "warehouse.duckdb", run_dates=(day, day), target="duckdb")
     return fingerprints(state / "warehouse.duckdb", schemas=COMPARED), time.monotonic() - started
 
 

@@ -27,8 +27,8 @@ VOLATILE_COLUMNS = {"loaded_at", "completed_at", "run_id", "sent_at", "message_i
                     "max_loaded_at", "age_hours", "checked_at"}
 
 
-def make_env(state: Path, **settings: str) -> dict[str, str]:
-    env = local_airflow.airflow_env(state)
+def make_env(state: Path, metadata_url: str | None = None, **settings: str) -> dict[str, str]:
+    env = local_airflow.airflow_env(state, metadata_url=metadata_url)
     env["PIPELINE_HEALTH_DUCKDB_PATH"] = str(state / "warehouse.duckdb")
     env.update(settings)
     return prepare_airflow(state, env)

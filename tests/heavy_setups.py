@@ -109,7 +109,7 @@ class HeavySetups:
 # Rough seconds of each slow module's own tests on the CI machine (pytest --durations=0), besides
 # any heavy set-up it uses. Only the order of the groups depends on them.
 MODULE_SECONDS = {
-    "test_bigquery_weekly_dbt.py": 285,
+    "test_scheduler_backfill.py": 580, "test_bigquery_weekly_dbt.py": 285,
     "test_daily_dag_e2e.py": 115, "test_weekly_dbt.py": 100,
     "test_oulad.py": 65, "test_weekly_dag_e2e.py": 60, "test_run_dates_env.py": 47,
     "test_validity_report.py": 46, "test_warehouse.py": 30, "test_dashboard_browser.py": 28,

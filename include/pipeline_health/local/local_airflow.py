@@ -50,8 +50,13 @@ def local_secret(home: Path, name: str, size: int = 32) -> str:
 
 
 def airflow_env(state_dir: Path, base: dict[str, str] | None = None,
-                executor: str = PRELOADING_EXECUTOR) -> dict[str, str]:
-    """Environment for Airflow processes that use this repository's DAGs and warehouse."""
+                executor: str = PRELOADING_EXECUTOR,
+                metadata_url: str | None = None) -> dict[str, str]:
+    """Environment for Airflow processes that use this repository's DAGs and warehouse.
+
+    The metadata database is SQLite in the Airflow home unless `metadata_url` names another
+    (a SQLAlchemy URL, e.g. a `postgres_server.PostgresServer`'s).
+    """
     env = dict(os.environ) if base is None else dict(base)
     home = state_dir / "airflow"
     env.update({
@@ -66,9 +71,6 @@ def airflow_env(state_dir: Path, base: dict[str, str] | None = None,
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
         "AIRFLOW__CORE__EXECUTOR": executor,
         "AIRFLOW__CORE__PARALLELISM": "4",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS": SQLITE_CONNECT_ARGS,
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS_ASYNC": SQLITE_CONNECT_ARGS,
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
         "AIRFLOW__COSMOS__CACHE_DIR": str(state_dir / "cosmos_cache"),
         "AIRFLOW__COSMOS__ENABLE_CACHE": "True",
@@ -81,6 +83,16 @@ def airflow_env(state_dir: Path, base: dict[str, str] | None = None,
         "PIPELINE_HEALTH_DUCKDB_PATH": str(duckdb_path(state_dir, base)),
         "PIPELINE_HEALTH_DBT_DIR": str(DBT_PROJECT_DIR),
     })
+    if metadata_url is None:
+        env.update({
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS": SQLITE_CONNECT_ARGS,
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS_ASYNC": SQLITE_CONNECT_ARGS,
+        })
+    else:  # SQLite's lock wait means nothing to another driver
+        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = metadata_url
+        env.pop("AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS", None)
+        env.pop("AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS_ASYNC", None)
     return env
 
 

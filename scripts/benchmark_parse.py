@@ -4,9 +4,12 @@ Prints figures; asserts nothing (tests/test_dag_integrity.py checks the heavy im
 Every figure is the median of --repeat fresh processes, after one discarded warm-up
 process (the first writes airflow.cfg into the scratch AIRFLOW_HOME):
 
-* a file's parse time is its import after `import airflow.sdk`, the part the DAG file
-  adds: the DAG processor has Airflow loaded before it parses a file. Target <= 0.5 s.
-  The whole process (Python start, Airflow, the file) is printed beside it.
+* a file's parse time is measured as the DAG processor parses it: its manager has Airflow's
+  DAG processing modules loaded and forks (no exec) a child per file, which fills a DagBag
+  from that one file. So each process imports `airflow.dag_processing.processor` first,
+  then times `DagBag(dag_folder=<file>)`. Target <= 0.5 s.
+* beside it, the file's import after `import airflow.sdk` alone (a stricter figure: it also
+  counts Airflow modules the DAG processor has already loaded), and the whole process.
 * the DagBag is `DagBag(dag_folder="dags")` (Airflow 3.3 has no include_examples;
   AIRFLOW__CORE__LOAD_EXAMPLES=False keeps examples out) once its module is
   imported, as the DAG processor would fill it.
@@ -47,6 +50,16 @@ spec.loader.exec_module(importlib.util.module_from_spec(spec))
 t2 = time.perf_counter()
 print(json.dumps({{"airflow": t1 - t0, "file": t2 - t1, "airflow_heavy": before,
     "heavy": [m for m in {heavy!r} if m in sys.modules and m not in before]}}))
+"""
+
+_PROCESSOR = """
+import json, sys, time
+import airflow.dag_processing.processor  # loaded in the DAG processor before it forks
+from airflow.dag_processing.dagbag import DagBag
+t = time.perf_counter()
+bag = DagBag(dag_folder={path!r})
+print(json.dumps({{"file": time.perf_counter() - t, "dags": len(bag.dag_ids),
+    "errors": {{k: str(v)[-300:] for k, v in bag.import_errors.items()}}}}))
 """
 
 _DAGBAG = """
@@ -91,21 +104,30 @@ def main() -> None:
         print(f"DAG parse, median of {repeat} fresh processes each (load average {_load()})")
         files = sorted(DAGS.glob("*.py"))
         for path in files:
-            code = _FILE.format(path=str(path), heavy=HEAVY)
+            code = _PROCESSOR.format(path=str(path))
             _run(code, env)  # warm-up: Airflow writes its config on first start
             runs = [_run(code, env) for _ in range(repeat)]
             parse = statistics.median(r["file"] for r, _ in runs)
+            if runs[-1][0]["errors"] or not runs[-1][0]["dags"]:
+                raise SystemExit(f"{path.name} did not parse: {runs[-1][0]['errors']}")
+            print(f"  {path.name}: {parse:.2f} s as the DAG processor parses it "
+                  f"(min {min(r['file'] for r, _ in runs):.2f}, "
+                  f"max {max(r['file'] for r, _ in runs):.2f})")
+            rows.append({"figure": f"parse {path.name} (as the DAG processor: fresh child, DagBag)",
+                         "value": f"{parse:.2f} s", "target": f"<= {TARGET_SECONDS} s",
+                         "met": parse <= TARGET_SECONDS})
+
+            code = _FILE.format(path=str(path), heavy=HEAVY)
+            runs = [_run(code, env) for _ in range(repeat)]
+            alone = statistics.median(r["file"] for r, _ in runs)
             wall = statistics.median(w for _, w in runs)
             heavy = sorted({m for r, _ in runs for m in r["heavy"]})
             airflow_heavy = sorted({m for r, _ in runs for m in r["airflow_heavy"]})
-            print(f"  {path.name}: {parse:.2f} s after `import airflow.sdk` "
-                  f"(min {min(r['file'] for r, _ in runs):.2f}, "
-                  f"max {max(r['file'] for r, _ in runs):.2f}); whole process {wall:.2f} s; "
-                  f"heavy modules it imports: {', '.join(heavy) or 'none'}"
+            print(f"    import after `import airflow.sdk` alone: {alone:.2f} s; whole process "
+                  f"{wall:.2f} s; heavy modules it imports: {', '.join(heavy) or 'none'}"
                   + (f" (Airflow itself: {', '.join(airflow_heavy)})" if airflow_heavy else ""))
-            rows.append({"figure": f"parse {path.name} (fresh process, after airflow.sdk)",
-                         "value": f"{parse:.2f} s", "target": f"<= {TARGET_SECONDS} s",
-                         "met": parse <= TARGET_SECONDS})
+            rows.append({"figure": f"import {path.name} after airflow.sdk alone (fresh process)",
+                         "value": f"{alone:.2f} s", "target": "", "met": None})
             rows.append({"figure": f"heavy imports parsing {path.name}",
                          "value": ", ".join(heavy) or "none",
                          "target": "none of " + ", ".join(HEAVY), "met": not heavy})

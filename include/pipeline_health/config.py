@@ -126,7 +126,7 @@ COSMOS_MODES = ("after_all", "build", "watcher", "watcher_after_all")
 
 
 # DAG.test runs one task at a time in one process: a watcher sensor it ran before the producer
-# would wait for it forever, so local DAG.test runs (the demo, the tests) render this mode.
+# would wait for it forever, so local DAG.test runs (the DAG runner, e2e tests) render this mode.
 DAG_TEST_COSMOS_MODE = "after_all"
 
 

@@ -6,8 +6,11 @@
 4. weekly DAG for that week;
 5. a summary, and where the coach emails were saved (`.eml` files from a local mail sink).
 
-Every DAG run is a real Airflow run (metadata database, task instances, logs) of the
-DAGs in dags/; the demo starts from an empty warehouse each time.
+Every DAG run is a real Airflow run of the DAGs in dags/, made as production makes them: the
+local stack (scheduler with the LocalExecutor, DAG processor, triggerer, API server on
+127.0.0.1; local_stack.LocalStack) runs `airflow backfill create` one day (or week) at a time,
+so the web UI afterwards (scripts/airflow_ui.sh on the same state folder) shows backfill runs
+with their real start and end times. The demo starts from an empty warehouse each time.
 """
 
 from __future__ import annotations
@@ -24,15 +27,10 @@ from pathlib import Path
 from pipeline_health.bootstrap import initial_load
 from pipeline_health.config import ConfigError, Settings, SimulationConfig
 from pipeline_health.local import local_airflow
+from pipeline_health.local.local_stack import LocalStack, RunResult, free_port
 from pipeline_health.warehouse_summary import daily_summary, weekly_summary
 
 ALERT_FROM = "pipeline-health-alerts@localhost"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_for_port(port: int, timeout: float = 15.0) -> None:
@@ -47,7 +45,7 @@ def _wait_for_port(port: int, timeout: float = 15.0) -> None:
 
 def start_mail_sink(folder: Path) -> tuple[subprocess.Popen, str]:
     """Start the `.eml`-writing SMTP sink; return it and the Airflow connection JSON."""
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "pipeline_health.local.mail_sink", "--dir",
                              str(folder), "--port", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -58,22 +56,23 @@ def start_mail_sink(folder: Path) -> tuple[subprocess.Popen, str]:
     return proc, json.dumps(conn)
 
 
-def run_dags(kind: str, first: date, last: date, env: dict[str, str], log_dir: Path) -> list[dict]:
-    """Run a DAG for each day/week in [first, last] through Airflow, in order."""
-    log_dir.mkdir(parents=True, exist_ok=True)
-    out = log_dir / f"{kind}-{first}-{last}.json"
-    log_file = log_dir / f"{kind}-{first}-{last}.log"
-    with open(log_file, "w") as log:
-        result = subprocess.run([sys.executable, "-m", "pipeline_health.local.dag_runner", kind,
-                                 first.isoformat(), last.isoformat(), "--json-out", str(out)],
-                                env=env, stdout=log, stderr=subprocess.STDOUT)
-    runs = json.loads(out.read_text()) if out.exists() else []
-    for r in runs:
-        ok = sum(s == "success" for s in r["tasks"].values())
-        print(f"    {r['dag_id']} {r['period']}: {r['state']} in {r['seconds']} s "
-              f"({ok}/{len(r['tasks'])} tasks succeeded)")
-    if result.returncode != 0:
-        raise RuntimeError(f"{kind} DAG run failed; the Airflow log is {log_file}")
+def backfill(stack: LocalStack, kind: str, first: date, last: date) -> list[RunResult]:
+    """Backfill the daily or weekly DAG over [first, last], one run at a time in date order;
+    print each run as it ends and fail, naming the logs, unless every expected run succeeded."""
+    dag_id = f"pipeline_health_{kind}"
+    expected = (last - first).days + 1 if kind == "daily" else (last - first).days // 7 + 1
+
+    def report(r: RunResult) -> None:
+        ok = sum(state == "success" for state in r.tasks.values())
+        print(f"    {dag_id} {r.period}: {r.state} in {r.seconds:.0f} s "
+              f"({ok}/{len(r.tasks)} tasks succeeded)", flush=True)
+
+    runs = stack.backfill(dag_id, first, last, on_run=report)
+    failed = [r.period for r in runs if r.state != "success"]
+    if failed or len(runs) != expected:
+        task_logs = stack.env["AIRFLOW__LOGGING__BASE_LOG_FOLDER"]
+        raise RuntimeError(f"{dag_id} {first}..{last}: {len(runs)} of {expected} runs, failed: "
+                           f"{failed or 'none'}; task logs in {task_logs}")
     return runs
 
 
@@ -120,25 +119,31 @@ def run_demo(live_weeks: int = 1, history_weeks: int = 2, today: date | None = N
     print(f"Pipeline Health demo on DuckDB ({settings.duckdb_path}), seed {config.seed}, "
           f"population {config.population:,}")
 
-    steps = Steps(total=5 if history_weeks else 4)
-    steps.start("preparing Airflow (metadata database, warehouse-writer pool)")
-    env = local_airflow.prepare(state)
+    steps = Steps(total=6 if history_weeks else 5)
+    steps.start("starting Airflow on 127.0.0.1 (metadata database, scheduler, DAG processor, "
+                "triggerer, API server)")
     mail_dir = state / "mail"
     sink, smtp_conn = start_mail_sink(mail_dir)
+    env = local_airflow.airflow_env(state)
     env.update({"AIRFLOW_CONN_SMTP_DEFAULT": smtp_conn, "PIPELINE_HEALTH_ALERT_FROM": ALERT_FROM})
     logs = state / "demo-runs"
     try:
-        steps.start(f"initial load: simulated history up to {history_until}, then dbt (daily models)")
-        loaded = initial_load(settings, config, history_until)
-        print(f"    {loaded['days']} days, {loaded['event_rows']:,} raw events")
-        if history_weeks:
-            steps.start(f"weekly DAG for the weeks starting {first_weekly} .. "
-                        f"{live_start - timedelta(weeks=1)}")
-            run_dags("weekly", first_weekly, live_start - timedelta(weeks=1), env, logs)
-        steps.start(f"daily DAG for {live_start} .. {this_monday - timedelta(days=1)}, "
-                    f"then the weekly DAG")
-        run_dags("daily", live_start, this_monday - timedelta(days=1), env, logs)
-        run_dags("weekly", live_start, this_monday - timedelta(days=1), env, logs)
+        with LocalStack(state, env, logs) as stack:
+            # The DAG processor parses the DAGs while the history loads.
+            steps.start(f"initial load: simulated history up to {history_until}, then dbt "
+                        "(daily models)")
+            loaded = initial_load(settings, config, history_until)
+            print(f"    {loaded['days']} days, {loaded['event_rows']:,} raw events")
+            stack.wait_for_dags()
+            if history_weeks:
+                steps.start(f"weekly DAG for the weeks starting {first_weekly} .. "
+                            f"{live_start - timedelta(weeks=1)} (a backfill)")
+                backfill(stack, "weekly", first_weekly, live_start - timedelta(weeks=1))
+            steps.start(f"daily DAG for {live_start} .. {this_monday - timedelta(days=1)} "
+                        "(a backfill, one day at a time)")
+            backfill(stack, "daily", live_start, this_monday - timedelta(days=1))
+            steps.start(f"weekly DAG for the week starting {live_start}")
+            backfill(stack, "weekly", live_start, live_start)
     finally:
         sink.terminate()
         sink.wait(timeout=10)
@@ -161,7 +166,8 @@ def run_demo(live_weeks: int = 1, history_weeks: int = 2, today: date | None = N
     emails = sorted(mail_dir.glob("*.eml"))
     print(f"  Coach emails: {len(emails)} saved in {mail_dir}"
           + (f" (e.g. {emails[0].name})" if emails else ""))
-    print(f"  Airflow logs of each DAG run: {logs}")
+    print(f"  Airflow task logs: {env['AIRFLOW__LOGGING__BASE_LOG_FOLDER']}; the stack's "
+          f"process logs: {logs}")
     # Each DAG run's last task published the page's data already; this makes sure it exists.
     import shlex
 

@@ -152,13 +152,18 @@ class LocalStack:
         a time in date order (--max-active-runs 1); wait for them and return each run."""
         (after,) = (self._query("SELECT coalesce(max(id), 0) FROM dag_run") or [(0,)])[0]
         (last_backfill,) = (self._query("SELECT coalesce(max(id), 0) FROM backfill") or [(0,)])[0]
-        created = subprocess.run(
-            [local_airflow.airflow_bin(), "backfill", "create", "--dag-id", dag_id, "--from-date",
-             first.isoformat(), "--to-date", last.isoformat(), "--max-active-runs", "1",
-             "--reprocess-behavior", "completed"],
-            env=self.env, capture_output=True, text=True)
-        # With SQLite the CLI can fail after storing the backfill (the scheduler holds the
-        # database): what counts is whether the backfill exists.
+        # As the README says for the local SQLite stack: paused while the command creates the
+        # runs, so the scheduler starting the first one cannot deadlock SQLite against it.
+        self.airflow("dags", "pause", dag_id)
+        try:
+            created = self.airflow(
+                "backfill", "create", "--dag-id", dag_id, "--from-date", first.isoformat(),
+                "--to-date", last.isoformat(), "--max-active-runs", "1",
+                "--reprocess-behavior", "completed")
+        finally:
+            self.airflow("dags", "unpause", dag_id)
+        # With SQLite the CLI can still fail after storing the backfill: what counts is
+        # whether the backfill and all its runs exist.
         stored = self._query("SELECT id FROM backfill WHERE dag_id = ? AND id > ?", (dag_id, last_backfill))
         if created.returncode != 0 and not stored:
             raise RuntimeError(f"airflow backfill create failed:\n{created.stderr[-3000:]}")
@@ -177,6 +182,11 @@ class LocalStack:
             if time.monotonic() - started > timeout:
                 raise TimeoutError(f"{dag_id} backfill {first}..{last} not done in {timeout:.0f} s")
             time.sleep(1)
+
+    def airflow(self, *args: str) -> subprocess.CompletedProcess:
+        """An `airflow` CLI command against this stack."""
+        return subprocess.run([local_airflow.airflow_bin(), *args], env=self.env,
+                              capture_output=True, text=True)
 
     def runs(self, dag_id: str, after_id: int = 0) -> list[RunResult]:
         rows = self._query(

@@ -142,8 +142,9 @@ def run_demo(live_weeks: int = 1, history_weeks: int = 2, today: date | None = N
             steps.start(f"daily DAG for {live_start} .. {this_monday - timedelta(days=1)} "
                         "(a backfill, one day at a time)")
             backfill(stack, "daily", live_start, this_monday - timedelta(days=1))
-            steps.start(f"weekly DAG for the week starting {live_start}")
-            backfill(stack, "weekly", live_start, live_start)
+            last_week = this_monday - timedelta(weeks=1)
+            steps.start(f"weekly DAG for the weeks starting {live_start} .. {last_week}")
+            backfill(stack, "weekly", live_start, last_week)
     finally:
         sink.terminate()
         sink.wait(timeout=10)

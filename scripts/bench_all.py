@@ -56,6 +56,9 @@ SUB_BENCHMARKS = [
                  args=["--population", "1500", "--days", "3"],
                  quick_args=["--population", "300", "--days", "1"], timeout=1800),
     SubBenchmark("simulator", ROOT / "scripts" / "benchmark_simulator.py", timeout=900),
+    # 100,000 apprentices x one year: ~7 min, peak ~19 GiB (DuckDB's default memory limit).
+    SubBenchmark("scale", ROOT / "scripts" / "benchmark_scale.py", quick_args=["--quick"],
+                 timeout=1800),
 ]
 
 

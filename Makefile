@@ -63,7 +63,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(SQLFLUFF_LINT)
 
-# Every benchmark in one table, written to docs/benchmarks.md (~26 min on this shared 2-core machine; BENCH_ARGS=--quick: ~13 min).
+# Every benchmark in one table, written to docs/benchmarks.md (~40 min with the 100,000-apprentice year on this shared 2-core machine; BENCH_ARGS=--quick: ~13 min).
 bench: setup
 	$(BIN)/python scripts/bench_all.py $(BENCH_ARGS)
 

@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline_health.local import local_airflow
+from pipeline_health.local.local_stack import free_port
 
 # Wall-clock stamps and ids; ops.source_freshness's ages are measured at the check (its status,
 # thresholds and day are compared).
@@ -89,12 +89,6 @@ def fingerprints(path: Path, schemas=("raw", "staging", "marts", "snapshots", "o
                                "ORDER BY ALL").fetchall()
             out[f"{schema}.{table}"] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
     return out
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class AirflowStack:

@@ -8,7 +8,6 @@ healthy again, so tests can model a failing run and its retry.
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from dataclasses import dataclass, field
 from email import policy
@@ -16,6 +15,8 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 
 from aiosmtpd.controller import Controller
+
+from pipeline_health.local.local_stack import free_port
 
 
 @dataclass(frozen=True)
@@ -59,12 +60,6 @@ class SinkHandler:
         with self.lock:
             self.refuse_recipients.clear()
             self.accept_limit = None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class SmtpSink:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,7 @@ from pipeline_health.config import PROJECT_ROOT
 from pipeline_health.dashboard.app import URL_PREFIX, URL_ROUTE
 from pipeline_health.dashboard.publish import publish
 from pipeline_health.local import local_airflow
+from pipeline_health.local.local_stack import free_port
 from pipeline_health.notifier.compose import dashboard_url
 
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
@@ -52,12 +52,6 @@ con.execute("checkpoint")
 print("wrote", flush=True)
 con.close()
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never a proxy
@@ -86,7 +80,7 @@ def server(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory):
     base["PIPELINE_HEALTH_DUCKDB_PATH"] = str(warehouse)
     base["PIPELINE_HEALTH_WAREHOUSE"] = "duckdb"
     env = prepare_airflow(state, local_airflow.airflow_env(state, base))
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env.update({"AIRFLOW__API__BASE_URL": url, "PIPELINE_HEALTH_STATE_DIR": str(state)})
     log = open(state / "api-server.log", "w")  # noqa: SIM115 (closed below)

@@ -162,8 +162,8 @@ class LocalStack:
                 "--reprocess-behavior", "completed")
         finally:
             self.airflow("dags", "unpause", dag_id)
-        # With SQLite the CLI can still fail after storing the backfill: what counts is
-        # whether the backfill and all its runs exist.
+        # With SQLite the CLI can still fail after storing the backfill: what counts here is
+        # whether the backfill exists (callers check they got every run they expected).
         stored = self._query("SELECT id FROM backfill WHERE dag_id = ? AND id > ?", (dag_id, last_backfill))
         if created.returncode != 0 and not stored:
             raise RuntimeError(f"airflow backfill create failed:\n{created.stderr[-3000:]}")

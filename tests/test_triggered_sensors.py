@@ -208,3 +208,53 @@ def test_the_producer_reports_each_node_once_when_it_ends(monkeypatch: pytest.Mo
         "MainReportVersion", "NodeFinished", "SkippingDetails", "RunningOperationCaughtError"]
     assert reported[-1][0] == "not json: printed by a library"  # Cosmos surfaces it in the log
     assert all(kw == ["context"] for _, kw in reported)  # no project folder: no compiled SQL push
+
+
+def test_the_producer_records_no_event_per_test_and_skips_unreported_debug_events(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A daily build ends 258 tests: Cosmos recorded each test's last event for a sensor that does
+    not exist (a request each), and turned ~5,000 debug events a build into JSON to drop them.
+    A test's end still counts towards its model's tests' status."""
+    from types import SimpleNamespace
+
+    from cosmos.operators._watcher import base as watcher_base
+    from cosmos.operators.watcher import DbtProducerWatcherOperator
+
+    from pipeline_health.orchestration.triggered_sensors import ReportingProducer, reported_only
+
+    recorded: list[str] = []
+    monkeypatch.setattr(watcher_base, "_process_dbt_log_event",
+                        lambda ti, line: recorded.append(line["data"]["node_info"]["unique_id"])
+                        if line["info"]["name"] == "NodeFinished" else None)
+    statuses: list[tuple[str, str]] = []
+    pushed: list[str] = []
+    monkeypatch.setattr(watcher_base, "push_test_result_or_aggregate",
+                        lambda uid, status, *args: statuses.append((uid, status)))
+    producer = object.__new__(ReportingProducer)  # what the parser reads of a built producer
+    producer.__dict__.update(tests_per_model={MODEL: ["test.pipeline_health.not_null_x"]},
+                             test_results_per_model={}, _model_outlet_uris={},
+                             _dataset_namespace=None, _should_generate_model_uris=False,
+                             _upstream_failure_skipped_ids=set())
+    parse = producer._make_parse_callable()
+    for uid, kind in ((MODEL, "model"), ("test.pipeline_health.not_null_x", "test")):
+        parse(json.dumps({"info": {"name": "NodeFinished", "msg": "", "level": "debug"},
+                          "data": {"node_info": {"unique_id": uid, "resource_type": kind,
+                                                 "node_status": "pass"}}}),
+              {"context": {"ti": SimpleNamespace(xcom_push=lambda key, value: pushed.append(key))}})
+    assert recorded == [MODEL]
+    assert pushed == [MODEL.replace(".", "__") + "_status"]
+    assert statuses == [("test.pipeline_health.not_null_x", "pass")]
+
+    # Callbacks Cosmos registers see NodeFinished (debug) and info events, not other debug ones.
+    seen: list[str] = []
+    # As Cosmos's run_dbt_runner adds its callback (BaseOperator's __setattr__ needs __init__).
+    object.__setattr__(producer, "_dbt_runner_callbacks", [*(producer._dbt_runner_callbacks or []),
+                                                          lambda event: seen.append(event.info.name)])
+    assert producer._dbt_runner_callbacks[0].reported_only
+    for name, level in (("SQLQuery", "debug"), ("NodeFinished", "debug"), ("LogTestResult", "info"),
+                        ("NodeStart", "debug")):
+        for callback in producer._dbt_runner_callbacks:
+            callback(SimpleNamespace(info=SimpleNamespace(name=name, level=level)))
+    assert seen == ["NodeFinished", "LogTestResult"]
+    assert reported_only(producer._dbt_runner_callbacks[0]) is not producer._dbt_runner_callbacks[0]
+    assert DbtProducerWatcherOperator._make_parse_callable is not ReportingProducer._make_parse_callable

@@ -49,9 +49,15 @@
 {%- endmacro %}
 
 
-{#- A run date as given (var first, then environment), or none. -#}
+{#- A run date as given (var first, then environment), or none.
+    While dbt parses a DuckDB project the environment is not read: dbt re-parses every file
+    that read a changed environment variable, i.e. 20 files (~3 s) in the first dbt command
+    of every daily run, and only BigQuery needs the days at parse time (static partitions). -#}
 {% macro _run_date_setting(name) -%}
     {%- set value = var(name, none) -%}
+    {%- if (value is none or (value | string | trim) == '') and not execute and target.type != 'bigquery' -%}
+        {{ return(none) }}
+    {%- endif -%}
     {%- if value is none or (value | string | trim) == '' -%}
         {%- set value = env_var('PIPELINE_HEALTH_' ~ (name | upper), '') -%}
     {%- endif -%}

@@ -129,7 +129,8 @@ def run_dates_env() -> dict[str, str]:
     Environment variables rather than dbt vars (macros/run/run_window.sql reads either):
     dbt's partial parsing re-parses the whole project when any var changes, i.e. in the first
     dbt task of every run (~10 s), but only the files that read an environment variable
-    when its value changes.
+    when its value changes: on DuckDB none (the macros read it only at execution), on
+    BigQuery the models whose static partitions need the days.
     """
     return {
         "PIPELINE_HEALTH_RUN_START_DATE": "{{ data_interval_start | ds }}",
@@ -148,11 +149,15 @@ def operator_args(settings: Settings | None = None, **extra: object) -> dict[str
     # Cosmos's lineage assets: Airflow 3 rejects their OpenLineage URIs (a warning in every task
     # log) and no DAG is scheduled on them; the watcher's producer computed them for every node.
     args["emit_datasets"] = False
+    # dbt's debug log file lands in Cosmos's temporary copy of the project, deleted when the
+    # task ends; writing it cost ~10 % of a daily `dbt build` (a line and its SQL per event).
+    # The task log keeps dbt's info lines.
+    args["dbt_cmd_flags"] = ["--log-level-file", "none"]
     if not WATCHER:
         # Each model task is its own dbt invocation: writing manifest.json, run_results.json
         # and graph.gpickle into a temporary folder that is deleted at once costs about 1 s
         # a task (half its dbt time). Nothing reads them: dbtRunner returns the results.
-        args["dbt_cmd_flags"] = ["--no-write-json"]
+        args["dbt_cmd_flags"].append("--no-write-json")
     else:
         # Sensors wait in the triggerer (triggered_sensors), polling the producer's reports.
         # A sensor's first poll is at once; later ones every few seconds: a node finishing

@@ -32,8 +32,10 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	touch $(STAMP)
 
 # Cosmos builds the Airflow task graph from this manifest (no `dbt ls` at DAG parse time).
+# Its saved parse (partial_parse.msgpack) starts the DAGs' first dbt commands and the CLI's:
+# dbt reuses it only for the same --profile, --target, vars and warehouse path, as they pass.
 $(MANIFEST): $(STAMP) $(DBT_SOURCES)
-	$(BIN)/dbt parse --quiet --project-dir dbt --profiles-dir dbt --target duckdb
+	$(BIN)/dbt parse --quiet --project-dir dbt --profiles-dir dbt --profile pipeline_health --target duckdb
 	touch $(MANIFEST)
 
 # The dbt docs site (index.html + catalog.json beside the manifest), served behind the Airflow
@@ -41,7 +43,7 @@ $(MANIFEST): $(STAMP) $(DBT_SOURCES)
 # --no-compile keeps the parsed manifest, --empty-catalog skips reading table metadata.
 $(DBT_DOCS): $(MANIFEST)
 	$(BIN)/dbt docs generate --quiet --no-compile --empty-catalog --project-dir dbt --profiles-dir dbt \
-		--target duckdb
+		--profile pipeline_health --target duckdb
 	touch $(DBT_DOCS)
 
 # This project's own modules, compiled likewise (seconds; Python recompiles any it finds stale).

@@ -56,6 +56,10 @@ SUB_BENCHMARKS = [
                  args=["--population", "1500", "--days", "3"],
                  quick_args=["--population", "300", "--days", "1"], timeout=1800),
     SubBenchmark("simulator", ROOT / "scripts" / "benchmark_simulator.py", timeout=900),
+    # `make demo` step by step, three times (~5 min each; --quick: once). It replaces the state
+    # folder's demo warehouse and Airflow home, as `make demo` does.
+    SubBenchmark("demo", ROOT / "scripts" / "benchmark_demo.py", quick_args=["--runs", "1"],
+                 timeout=2400),
     # 100,000 apprentices x one year: ~7 min, peak ~19 GiB (DuckDB's default memory limit).
     SubBenchmark("scale", ROOT / "scripts" / "benchmark_scale.py", quick_args=["--quick"],
                  timeout=1800),

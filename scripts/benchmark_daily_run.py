@@ -6,7 +6,7 @@ Prints figures; asserts nothing. Run (make bench calls it with --json):
 One warehouse is loaded with history up to the day before `--first-day` (initial load),
 then copied three times; each copy goes through the same steps, in the same order:
   bare       per day: `cli load` (simulate + load, a fresh process), then
-             `dbt build --selector daily --exclude resource_type:unit_test` (a fresh process);
+             `dbt build --selector daily --exclude-resource-type unit_test` (a fresh process);
              then the week before `--first-day`: `dbt build --selector weekly` (same exclusion);
   scheduler  the local stack of scripts/airflow_ui.sh (LocalExecutor, API server, scheduler,
              DAG processor, triggerer on 127.0.0.1, Airflow home in the scratch folder):
@@ -32,12 +32,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from pipeline_health.config import COSMOS_MODES, DAG_TEST_COSMOS_MODE, PROJECT_ROOT, cosmos_mode, state_dir
-from pipeline_health.dbt_cli import dbt_arguments, dbt_executable
+from pipeline_health.dbt_cli import NO_UNIT_TESTS, dbt_arguments, dbt_executable, run_dates_env
 from pipeline_health.local import local_airflow
 from pipeline_health.local.demo import ALERT_FROM, start_mail_sink
 from pipeline_health.local.local_stack import LocalStack
 
-NO_UNIT_TESTS = ["--exclude", "resource_type:unit_test"]  # as in the DAGs (cosmos_setup)
 EXECUTORS = {"preloading": local_airflow.PRELOADING_EXECUTOR, "local": "LocalExecutor"}
 COMPARED = ("raw", "staging", "marts", "snapshots")  # ops holds run ids and timestamps
 
@@ -115,9 +114,9 @@ class Bench:
         return time.perf_counter() - started
 
     def dbt(self, state: Path, env: dict[str, str], selector: str, first: date, last: date) -> float:
-        args = dbt_arguments(["build", "--selector", selector, *NO_UNIT_TESTS],
-                             work_dir=state / "dbt", run_dates=(first, last))
-        return self.timed([dbt_executable(), *args], env)
+        # The days as the DAGs pass them (environment variables, not vars: no full re-parse).
+        args = dbt_arguments(["build", "--selector", selector, *NO_UNIT_TESTS], work_dir=state / "dbt")
+        return self.timed([dbt_executable(), *args], {**env, **run_dates_env((first, last))})
 
     def seed(self) -> None:
         until = self.args.first_day - timedelta(days=1)

@@ -6,7 +6,7 @@ history against one after 30 days. Prints figures; asserts nothing. Target: <= 1
 Two warehouses with the same population: raw history loaded for the 30 (resp. 365) days
 before `--first-day` and the daily models built over it (the initial load, started that many
 days back); then, on each, the same days one at a time: `cli load` (simulate + load) and
-`dbt build --selector daily --exclude resource_type:unit_test`, each a fresh process, as in
+`dbt build --selector daily --exclude-resource-type unit_test`, each a fresh process, as in
 scripts/benchmark_daily_run.py's bare baseline. The ratio compares the medians of the dbt
 builds (the part that could read history), measured in this invocation.
 """
@@ -26,7 +26,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from pipeline_health.config import PROJECT_ROOT
-from pipeline_health.dbt_cli import dbt_arguments, dbt_executable
+from pipeline_health.dbt_cli import NO_UNIT_TESTS, dbt_arguments, dbt_executable, run_dates_env
 
 HISTORIES = (30, 365)
 TARGET = 1.2
@@ -77,9 +77,9 @@ def main() -> None:
             for day in days:
                 load = timed([sys.executable, "-m", "pipeline_health.cli", "load", "--start", str(day),
                               "--end", str(day)], env, log)
-                dbt = dbt_arguments(["build", "--selector", "daily", "--exclude", "resource_type:unit_test"],
-                                    work_dir=state / "dbt", run_dates=(day, day))
-                build = timed([dbt_executable(), *dbt], env, log)
+                dbt = dbt_arguments(["build", "--selector", "daily", *NO_UNIT_TESTS],
+                                    work_dir=state / "dbt")
+                build = timed([dbt_executable(), *dbt], {**env, **run_dates_env((day, day))}, log)
                 builds[history].append(build)
                 print(f"  after {history} days, {day}: load {load:.1f} s, dbt build {build:.1f} s "
                       f"[load {loadavg()}]", flush=True)

@@ -65,7 +65,7 @@ def main() -> None:
     })
     from pipeline_health.bootstrap import history_start
     from pipeline_health.config import Settings, SimulationConfig
-    from pipeline_health.dbt_cli import run_dbt
+    from pipeline_health.dbt_cli import NO_UNIT_TESTS, run_dbt
     from pipeline_health.ingest import days_between, ingest_days
     from pipeline_health.loaders import make_loader
 
@@ -82,7 +82,7 @@ def main() -> None:
         print(f"  raw: {events:,} events simulated and loaded in {raw:.0f} s "
               f"({events / raw:,.0f}/s; load {_load()})", flush=True)
         t1 = time.perf_counter()
-        run_dbt(["build", "--selector", "daily"], work_dir=settings.state_dir / "dbt",
+        run_dbt(["build", "--selector", "daily", *NO_UNIT_TESTS], work_dir=settings.state_dir / "dbt",
                 duckdb_path=settings.duckdb_path, run_dates=(start, args.until))
         dbt = time.perf_counter() - t1
         size = settings.duckdb_path.stat().st_size / 1024 ** 3

@@ -167,3 +167,20 @@ def test_no_task_runs_a_dbt_unit_test(dagbag):
             # producer) would, unless told not to.
             if any(k in type(t).__name__ for k in ("Test", "Build", "Producer")):
                 assert NO_UNIT_TESTS in str(getattr(t, "exclude", "") or ""), t.task_id
+
+
+def test_the_initial_load_runs_no_dbt_unit_test(tmp_path):
+    """The initial load (and the benchmarks' bare builds) use a selector, with which dbt ignores
+    `--exclude`: the exclusion they pass must still leave out every unit test, and nothing else."""
+    from pipeline_health.dbt_cli import NO_UNIT_TESTS, run_dbt
+
+    def listed(*extra: str) -> list[dict]:
+        out = run_dbt(["ls", "--selector", "daily", *extra, "--output", "json", "--output-keys",
+                       "resource_type", "unique_id", "--quiet"], work_dir=tmp_path,
+                      duckdb_path=tmp_path / "warehouse.duckdb")  # ls opens no warehouse
+        return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+    everything, loaded = listed(), listed(*NO_UNIT_TESTS)
+    assert any(n["resource_type"] == "unit_test" for n in everything)
+    assert loaded == [n for n in everything if n["resource_type"] != "unit_test"]
+    assert listed("--exclude", "resource_type:unit_test") == everything  # what the old flag did

@@ -87,3 +87,40 @@ def test_a_malformed_date_in_the_environment_is_named(project: Path) -> None:
     done = run_parse(project, week("2026-11-23", "29/11/2026"))
     assert done.returncode != 0
     assert "run_end_date=29/11/2026 is not a date in the form YYYY-MM-DD" in done.stdout
+
+
+def test_on_duckdb_new_days_reparse_nothing(project: Path) -> None:
+    """DuckDB needs the days only when a model runs: a daily run's first dbt command re-parsed
+    20 files (~3 s) for them, every run."""
+    log = project / "dbt" / "logs" / "dbt.log"
+    for monday, sunday in (("2026-11-16", "2026-11-22"), ("2026-11-23", "2026-11-29")):
+        log.unlink(missing_ok=True)
+        done = run_parse(project, {**week(monday, sunday), "PIPELINE_HEALTH_DUCKDB_PATH": "/parse/w.duckdb"},
+                         "--target", "duckdb")
+        assert done.returncode == 0, done.stdout + done.stderr
+    text = log.read_text()
+    assert "Nothing changed, skipping partial parsing" in text, text[-3000:]
+    assert "Partial parsing: updated file" not in text
+
+
+def test_a_work_folder_takes_the_set_ups_newer_parse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A work folder (the freshness check's, the initial load's) starts from the set-up's saved
+    parse, and takes it again when the set-up parsed after it (a deploy): an older one costs
+    a full parse. Its own newer parse is kept."""
+    from pipeline_health import dbt_cli
+
+    setup = tmp_path / "dbt"
+    (setup / "target").mkdir(parents=True)
+    monkeypatch.setattr(dbt_cli, "DBT_PROJECT_DIR", setup)
+    saved = setup / "target" / "partial_parse.msgpack"
+    seeded = tmp_path / "work" / "target" / "partial_parse.msgpack"
+    saved.write_bytes(b"deploy 1")
+    dbt_cli.seed_partial_parse(tmp_path / "work")
+    assert seeded.read_bytes() == b"deploy 1"
+    seeded.write_bytes(b"the folder's own parse")  # newer: dbt saved it after a run
+    dbt_cli.seed_partial_parse(tmp_path / "work")
+    assert seeded.read_bytes() == b"the folder's own parse"
+    saved.write_bytes(b"deploy 2")
+    os.utime(saved, (seeded.stat().st_mtime + 60,) * 2)
+    dbt_cli.seed_partial_parse(tmp_path / "work")
+    assert seeded.read_bytes() == b"deploy 2"

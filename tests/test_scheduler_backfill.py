@@ -17,9 +17,8 @@ from pathlib import Path
 import pytest
 from e2e_support import AirflowStack, fingerprints, make_env, run
 
-from pipeline_health.dbt_cli import run_dbt
+from pipeline_health.dbt_cli import NO_UNIT_TESTS, run_dbt
 from pipeline_health.local.postgres_server import PostgresServer
-from pipeline_health.orchestration.cosmos_setup import NO_UNIT_TESTS
 
 # Six daily runs under the scheduler (watcher mode: one dbt build a run, its sensors in the
 # triggerer) and the sequential reference beside them: 6-10 minutes on two cores. The stack's
@@ -121,7 +120,7 @@ def _sequential_build(state) -> tuple[dict, float]:
         loaded = run(["-m", "pipeline_health.cli", "load", "--start", str(day), "--end", str(day)],
                      env, state / "load.log")
         assert loaded.returncode == 0, (state / "load.log").read_text()[-3000:]
-        run_dbt(["build", "--selector", "daily", "--exclude", NO_UNIT_TESTS], work_dir=state / "dbt",
+        run_dbt(["build", "--selector", "daily", *NO_UNIT_TESTS], work_dir=state / "dbt",
                 duckdb_path=state / "warehouse.duckdb", run_dates=(day, day), target="duckdb")
     return fingerprints(state / "warehouse.duckdb", schemas=COMPARED), time.monotonic() - started
 

@@ -194,6 +194,17 @@ def test_bad_environment_setting_names_the_variable(monkeypatch):
     assert (config.population, config.malformed_rate) == (500, 0.02)
 
 
+def test_the_demo_population_is_a_default_that_the_setting_overrides(monkeypatch):
+    """`make demo` runs a smaller population, unless PIPELINE_HEALTH_POPULATION says otherwise."""
+    from pipeline_health.local.demo import DEMO_POPULATION
+
+    monkeypatch.delenv("PIPELINE_HEALTH_POPULATION", raising=False)
+    assert SimulationConfig.from_env().population == SimulationConfig().population != DEMO_POPULATION
+    assert SimulationConfig.from_env(default_population=DEMO_POPULATION).population == DEMO_POPULATION
+    monkeypatch.setenv("PIPELINE_HEALTH_POPULATION", "500")
+    assert SimulationConfig.from_env(default_population=DEMO_POPULATION).population == 500
+
+
 # --- Honest withdrawals and At Risk judgements ---------------------------------------
 
 FINAL = {"Withdrawn", "Promoted"}

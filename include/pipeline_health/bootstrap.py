@@ -15,7 +15,7 @@ import logging
 from datetime import date
 
 from pipeline_health.config import Settings, SimulationConfig
-from pipeline_health.dbt_cli import run_dbt
+from pipeline_health.dbt_cli import NO_UNIT_TESTS, run_dbt
 from pipeline_health.ingest import days_between, ingest_days
 from pipeline_health.loaders import make_loader
 from pipeline_health.run_ledger import DAILY, ledger_from_settings
@@ -34,8 +34,8 @@ def initial_load(settings: Settings, config: SimulationConfig, until: date,
     start = start or history_start(config)
     days = days_between(start, until)
     summary = ingest_days(make_loader(settings), config, days)
-    run_dbt(["build", "--selector", "daily"], work_dir=settings.state_dir / "dbt",
-            duckdb_path=settings.duckdb_path, run_dates=(start, until))
+    run_dbt(["build", "--selector", "daily", *NO_UNIT_TESTS], work_dir=settings.state_dir / "dbt",
+            duckdb_path=settings.duckdb_path, run_dates=(start, until), target=settings.warehouse)
     ledger_from_settings(settings).record_many(DAILY, days, "initial-load")
     return {"first_day": start.isoformat(), "last_day": until.isoformat(), "days": len(days),
             "event_rows": sum(summary.event_rows.values())}

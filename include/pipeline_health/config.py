@@ -247,11 +247,14 @@ class SimulationConfig:
             raise ConfigError("SimulationConfig: first_cohort is after last_cohort")
 
     @classmethod
-    def from_env(cls) -> SimulationConfig:
+    def from_env(cls, default_population: int | None = None) -> SimulationConfig:
+        """The settings; `default_population` replaces the population's default (not a value
+        set in the environment): the demo's smaller population."""
         d = cls.__dataclass_fields__
         return cls(
             seed=_int("PIPELINE_HEALTH_SEED", d["seed"].default, 0, 2**63 - 1),
-            population=_int("PIPELINE_HEALTH_POPULATION", d["population"].default, 10, 1_000_000),
+            population=_int("PIPELINE_HEALTH_POPULATION", default_population or d["population"].default,
+                            10, 1_000_000),
             first_cohort=_env("PIPELINE_HEALTH_FIRST_COHORT", d["first_cohort"].default),
             last_cohort=_env("PIPELINE_HEALTH_LAST_COHORT", d["last_cohort"].default),
             malformed_rate=_float("PIPELINE_HEALTH_MALFORMED_RATE", 0.0, 0.0, 0.5),

@@ -23,6 +23,13 @@ from pathlib import Path
 from pipeline_health.config import PROJECT_ROOT, dbt_project_dir
 
 DBT_PROJECT_DIR = dbt_project_dir()
+# dbt unit tests check SQL logic, not data: the test suite runs them (tests/warehouse_build.py),
+# no pipeline run does. With --selector, dbt ignores --exclude (and --select): a resource-type
+# flag is the exclusion that holds.
+NO_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
+# The profile in dbt/profiles.yml. Always named: dbt's saved parse (partial_parse.msgpack,
+# Makefile) is reused only by commands that name the same profile and target.
+DBT_PROFILE = "pipeline_health"
 
 
 def dbt_executable() -> str:
@@ -33,14 +40,21 @@ def dbt_executable() -> str:
     return found
 
 
-def dbt_arguments(args: list[str], *, work_dir: Path, run_dates: tuple[date, date] | None = None,
-                  extra_vars: dict | None = None, target: str | None = None) -> list[str]:
-    """`args` plus this project's folders, the work folder's target and logs, target and vars."""
-    dbt_vars: dict = {}
-    if run_dates is not None:
-        dbt_vars.update(run_start_date=run_dates[0].isoformat(), run_end_date=run_dates[1].isoformat())
-    dbt_vars.update(extra_vars or {})
+def run_dates_env(run_dates: tuple[date, date]) -> dict[str, str]:
+    """The run's days (inclusive) as the environment variables macros/run/run_window.sql reads,
+    as the DAGs pass them (cosmos_setup.run_dates_env): as dbt vars they would make dbt parse
+    the whole project again whenever the days change (~10 s a command)."""
+    return {"PIPELINE_HEALTH_RUN_START_DATE": run_dates[0].isoformat(),
+            "PIPELINE_HEALTH_RUN_END_DATE": run_dates[1].isoformat()}
+
+
+def dbt_arguments(args: list[str], *, work_dir: Path, extra_vars: dict | None = None,
+                  target: str | None = None) -> list[str]:
+    """`args` plus this project's folders and profile, the work folder's target and logs, target
+    and vars (the run's days go in the environment: run_dates_env)."""
+    dbt_vars = dict(extra_vars or {})
     command = [*args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+               "--profile", DBT_PROFILE,
                "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs")]
     if target is not None:
         command += ["--target", target]
@@ -55,8 +69,9 @@ def run_dbt(args: list[str], *, work_dir: Path, duckdb_path: Path | None = None,
             allow_node_failures: bool = False) -> str:
     """Run `dbt <args>`; return its output, or raise RuntimeError with the output's tail.
 
-    run_dates become the vars run_start_date / run_end_date (the DAGs' contract), which
-    extra_vars may override; duckdb_path points the duckdb target at that file; without
+    run_dates become the environment variables PIPELINE_HEALTH_RUN_START_DATE / _END_DATE (the
+    DAGs' contract: run_dates_env), which the vars run_start_date / run_end_date in extra_vars
+    would override; duckdb_path points the duckdb target at that file; without
     `target` the profile's default (PIPELINE_HEALTH_DBT_TARGET, else duckdb) is used.
     allow_node_failures: dbt finished but some node failed or erred (exit code 1, e.g. a
     source past its freshness error_after): return instead of raising; the caller reads
@@ -68,8 +83,9 @@ def run_dbt(args: list[str], *, work_dir: Path, duckdb_path: Path | None = None,
     seed_partial_parse(work_dir)
     if duckdb_path is not None:
         env["PIPELINE_HEALTH_DUCKDB_PATH"] = str(Path(duckdb_path).resolve())
-    arguments = dbt_arguments(args, work_dir=work_dir, run_dates=run_dates, extra_vars=extra_vars,
-                              target=target)
+    if run_dates is not None:
+        env.update(run_dates_env(run_dates))
+    arguments = dbt_arguments(args, work_dir=work_dir, extra_vars=extra_vars, target=target)
     dates = f" ({run_dates[0]} .. {run_dates[1]})" if run_dates else ""
     if in_process:
         if timeout is not None:
@@ -89,11 +105,13 @@ def seed_partial_parse(work_dir: Path) -> None:
     Without it a work folder's first dbt call parses the whole project (15-30 s on this
     machine; the daily DAG's first freshness check after a deploy paid it). dbt checks the
     saved parse against the project, profile, vars and environment, and parses again
-    whatever changed, so a stale copy costs only the time it would have cost anyway.
+    whatever changed, so a stale copy costs only the time it would have cost anyway. A work
+    folder's own parse is replaced when the set-up's is newer (a new deploy): the older one
+    would be parsed again in full, once per folder.
     """
     saved = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
     seeded = work_dir / "target" / "partial_parse.msgpack"
-    if saved.is_file() and not seeded.exists():
+    if saved.is_file() and (not seeded.exists() or seeded.stat().st_mtime < saved.stat().st_mtime):
         seeded.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(saved, seeded)
 

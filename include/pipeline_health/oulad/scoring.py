@@ -54,7 +54,7 @@ def score_warehouse(warehouse: Path | str, first_day: date, last_day: date) -> S
         work = Path(tmp)
         started = time.perf_counter()
         run.dbt_results["dbt_daily"] = run_dbt(
-            warehouse, ["build", "--selector", "daily", "--exclude", "test_type:unit", "--full-refresh"],
+            warehouse, ["build", "--selector", "daily", *dbt_cli.NO_UNIT_TESTS, "--full-refresh"],
             first_day, last_day, work)
         seconds["dbt_daily"] = round(time.perf_counter() - started, 2)
         sunday = last_scorable_sunday(warehouse)

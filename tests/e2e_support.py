@@ -13,13 +13,12 @@ import tempfile
 import threading
 import time
 import urllib.error
-import urllib.request
 from pathlib import Path
 
 import duckdb
 
 from pipeline_health.local import local_airflow
-from pipeline_health.local.local_stack import free_port
+from pipeline_health.local.local_stack import admin_token, api_request, free_port
 
 # Wall-clock stamps and ids; ops.source_freshness's ages are measured at the check (its status,
 # thresholds and day are compared).
@@ -162,18 +161,9 @@ class AirflowStack:
 
     def api(self, path: str, method: str = "GET", body: dict | None = None) -> dict:
         """A REST API call (the API server's generated admin login, never a fixed password)."""
-        if self._token is None and not path.startswith("/auth/"):
-            home = Path(self.env["AIRFLOW_HOME"])
-            users = json.loads((home / "simple_auth_manager_passwords.json.generated").read_text())
-            user, password = next(iter(users.items()))
-            self._token = self.api("/auth/token", "POST",
-                                   {"username": user, "password": password})["access_token"]
-        request = urllib.request.Request(
-            f"{self.url}{path}", method=method, data=json.dumps(body).encode() if body else None,
-            headers={"Content-Type": "application/json",
-                     **({"Authorization": f"Bearer {self._token}"} if self._token else {})})
-        with _DIRECT.open(request, timeout=30) as response:
-            return json.loads(response.read() or b"{}")
+        if self._token is None:
+            self._token = admin_token(self.url, Path(self.env["AIRFLOW_HOME"]))
+        return api_request(self.url, path, method, body, self._token)
 
     def wait_until(self, what: str, check, timeout: float, every: float = 3.0):
         """Poll `check()` until it returns something truthy; fail after `timeout` seconds."""
@@ -191,5 +181,3 @@ class AirflowStack:
                                      f"process logs in {self.logs}")
             time.sleep(every)
 
-
-_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never a proxy

@@ -32,6 +32,24 @@ TERMINAL = {"success", "failed"}
 DAG_IDS = ("pipeline_health_daily", "pipeline_health_weekly")
 
 
+def api_request(url: str, path: str, method: str = "GET", body: dict | None = None,
+                token: str | None = None) -> dict:
+    """One REST API call to a local API server (loopback, never through a proxy)."""
+    request = urllib.request.Request(
+        f"{url}{path}", method=method, data=json.dumps(body).encode() if body else None,
+        headers={"Content-Type": "application/json",
+                 **({"Authorization": f"Bearer {token}"} if token else {})})
+    with _DIRECT.open(request, timeout=30) as response:
+        return json.loads(response.read() or b"{}")
+
+
+def admin_token(url: str, airflow_home: Path) -> str:
+    """A token for the API server's generated admin (its password file; never a fixed one)."""
+    users = json.loads((airflow_home / "simple_auth_manager_passwords.json.generated").read_text())
+    user, password = next(iter(users.items()))
+    return api_request(url, "/auth/token", "POST", {"username": user, "password": password})["access_token"]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -206,21 +224,12 @@ class LocalStack:
             timeout: float = 60) -> dict:
         """A REST API call as the API server's generated admin (never a fixed password); waits
         for the API server to answer, up to `timeout` seconds."""
-        if self._token is None and not path.startswith("/auth/"):
-            users = json.loads((Path(self.env["AIRFLOW_HOME"])
-                                / "simple_auth_manager_passwords.json.generated").read_text())
-            user, password = next(iter(users.items()))
-            self._token = self.api("/auth/token", "POST", {"username": user, "password": password},
-                                   timeout)["access_token"]
-        request = urllib.request.Request(
-            f"{self.url}{path}", method=method, data=json.dumps(body).encode() if body else None,
-            headers={"Content-Type": "application/json",
-                     **({"Authorization": f"Bearer {self._token}"} if self._token else {})})
         deadline = time.monotonic() + timeout
         while True:
             try:
-                with _DIRECT.open(request, timeout=30) as response:
-                    return json.loads(response.read() or b"{}")
+                if self._token is None:
+                    self._token = admin_token(self.url, Path(self.env["AIRFLOW_HOME"]))
+                return api_request(self.url, path, method, body, self._token)
             except urllib.error.HTTPError:
                 raise
             except (urllib.error.URLError, ConnectionError):  # still starting

@@ -65,7 +65,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(SQLFLUFF_LINT)
 
-# Every benchmark in one table, written to docs/benchmarks.md (~40 min with the 100,000-apprentice year on this shared 2-core machine; BENCH_ARGS=--quick: ~13 min).
+# Every benchmark in one table, written to docs/benchmarks.md (~43 min with three demos and the 100,000-apprentice year on this 2-core machine; BENCH_ARGS=--quick: ~20 min).
 bench: setup
 	$(BIN)/python scripts/bench_all.py $(BENCH_ARGS)
 

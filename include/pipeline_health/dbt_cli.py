@@ -30,6 +30,8 @@ NO_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
 # The profile in dbt/profiles.yml. Always named: dbt's saved parse (partial_parse.msgpack,
 # Makefile) is reused only by commands that name the same profile and target.
 DBT_PROFILE = "pipeline_health"
+# The environment variables macros/run/run_window.sql reads for the run's first and last day.
+RUN_DATE_ENV = ("PIPELINE_HEALTH_RUN_START_DATE", "PIPELINE_HEALTH_RUN_END_DATE")
 
 
 def dbt_executable() -> str:
@@ -44,8 +46,7 @@ def run_dates_env(run_dates: tuple[date, date]) -> dict[str, str]:
     """The run's days (inclusive) as the environment variables macros/run/run_window.sql reads,
     as the DAGs pass them (cosmos_setup.run_dates_env): as dbt vars they would make dbt parse
     the whole project again whenever the days change (~10 s a command)."""
-    return {"PIPELINE_HEALTH_RUN_START_DATE": run_dates[0].isoformat(),
-            "PIPELINE_HEALTH_RUN_END_DATE": run_dates[1].isoformat()}
+    return dict(zip(RUN_DATE_ENV, (run_dates[0].isoformat(), run_dates[1].isoformat()), strict=True))
 
 
 def dbt_arguments(args: list[str], *, work_dir: Path, extra_vars: dict | None = None,

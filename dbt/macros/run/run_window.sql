@@ -55,10 +55,10 @@
     of every daily run, and only BigQuery needs the days at parse time (static partitions). -#}
 {% macro _run_date_setting(name) -%}
     {%- set value = var(name, none) -%}
-    {%- if (value is none or (value | string | trim) == '') and not execute and target.type != 'bigquery' -%}
-        {{ return(none) }}
-    {%- endif -%}
     {%- if value is none or (value | string | trim) == '' -%}
+        {%- if not execute and target.type != 'bigquery' -%}
+            {{ return(none) }}
+        {%- endif -%}
         {%- set value = env_var('PIPELINE_HEALTH_' ~ (name | upper), '') -%}
     {%- endif -%}
     {{ return(none if (value | string | trim) == '' else value) }}

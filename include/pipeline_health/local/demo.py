@@ -8,7 +8,8 @@
 
 Every DAG run is a real Airflow run of the DAGs in dags/, made as production makes them: the
 local stack (scheduler with the LocalExecutor, DAG processor, triggerer, API server on
-127.0.0.1; local_stack.LocalStack) runs `airflow backfill create` one day (or week) at a time,
+127.0.0.1; local_stack.LocalStack) creates backfills as `airflow backfill create` does (through
+the REST API) and runs them one day (or week) at a time,
 so the web UI afterwards (scripts/airflow_ui.sh on the same state folder) shows backfill runs
 with their real start and end times. The demo starts from an empty warehouse each time.
 """

@@ -238,11 +238,6 @@ class LocalStack:
                     raise
                 time.sleep(0.5)
 
-    def airflow(self, *args: str) -> subprocess.CompletedProcess:
-        """An `airflow` CLI command against this stack."""
-        return subprocess.run([local_airflow.airflow_bin(), *args], env=self.env,
-                              capture_output=True, text=True)
-
     def runs(self, dag_id: str, after_id: int = 0) -> list[RunResult]:
         rows = self._query(
             "SELECT run_id, state, data_interval_start, queued_at, start_date, end_date FROM dag_run "

@@ -24,6 +24,7 @@ from cosmos.constants import (
 )
 
 from pipeline_health.config import Settings, cosmos_mode, dbt_project_dir, writer_pool
+from pipeline_health.dbt_cli import DBT_PROFILE, RUN_DATE_ENV
 from pipeline_health.warehouse import dbt_vars
 
 DBT_PROJECT_DIR = dbt_project_dir()
@@ -58,7 +59,7 @@ def profile_config(settings: Settings | None = None) -> ProfileConfig:
 
         # Credentials come from the Airflow Google connection, never from the repository.
         return ProfileConfig(
-            profile_name="pipeline_health",
+            profile_name=DBT_PROFILE,
             target_name="bigquery",
             profile_mapping=GoogleCloudOauthProfileMapping(
                 conn_id=settings.gcp_conn_id,
@@ -70,7 +71,7 @@ def profile_config(settings: Settings | None = None) -> ProfileConfig:
             ),
         )
     return ProfileConfig(
-        profile_name="pipeline_health",
+        profile_name=DBT_PROFILE,
         target_name="duckdb",
         profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
     )
@@ -132,10 +133,8 @@ def run_dates_env() -> dict[str, str]:
     when its value changes: on DuckDB none (the macros read it only at execution), on
     BigQuery the models whose static partitions need the days.
     """
-    return {
-        "PIPELINE_HEALTH_RUN_START_DATE": "{{ data_interval_start | ds }}",
-        "PIPELINE_HEALTH_RUN_END_DATE": "{{ macros.ds_add(data_interval_end | ds, -1) }}",
-    }
+    start, end = RUN_DATE_ENV
+    return {start: "{{ data_interval_start | ds }}", end: "{{ macros.ds_add(data_interval_end | ds, -1) }}"}
 
 
 def operator_args(settings: Settings | None = None, **extra: object) -> dict[str, object]:

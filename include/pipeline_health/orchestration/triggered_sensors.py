@@ -136,9 +136,9 @@ class TriggeredSeedSensor(_StartsInTriggerer, DbtSeedWatcherOperator):
     """A seed's task: the producer's result for the seed."""
 
 
-# The dbt events the producer reports to its sensors (XComs); dbt's other events are only logged.
 # A test's NodeFinished, as the producer hands it to Cosmos's parser (see ReportingProducer).
 TEST_FINISHED = "PipelineHealthTestFinished"
+# The dbt events the producer reports to its sensors (XComs); dbt's other events are only logged.
 REPORTED_EVENTS = frozenset({"NodeFinished", "SkippingDetails", "MainReportVersion", "AdapterRegistered",
                              *_DBT_ERROR_EVENTS_TYPES})
 

@@ -7,12 +7,13 @@ One warehouse is loaded with history up to the day before `--first-day` (initial
 then copied three times; each copy goes through the same steps, in the same order:
   bare       per day: `cli load` (simulate + load, a fresh process), then
              `dbt build --selector daily --exclude-resource-type unit_test` (a fresh process);
-             then the week before `--first-day`: `dbt build --selector weekly` (same exclusion);
+             then the `--weeks` weeks before `--first-day`'s, oldest first: `dbt build --selector
+             weekly` (same exclusion);
   scheduler  the local stack of scripts/airflow_ui.sh (LocalExecutor, API server, scheduler,
              DAG processor, triggerer on 127.0.0.1, Airflow home in the scratch folder):
-             `airflow backfill create` of the days, then of the week; each run's time is its
+             `airflow backfill create` of the days, then of the weeks; each run's time is its
              DagRun start_date -> end_date;
-  dag.test   the same days, then the week, through `DAG.test` (pipeline_health.local.dag_runner).
+  dag.test   the same days, then the weeks, through `DAG.test` (pipeline_health.local.dag_runner).
 Each ratio divides a run by the bare time of the same day, measured in this invocation.
 The copies end with the same raw, staging, marts and snapshot tables ("same warehouse").
 """
@@ -88,7 +89,8 @@ class Bench:
                      "PIPELINE_HEALTH_COSMOS_MODE": args.cosmos_mode}
         self.days = [args.first_day + timedelta(days=n) for n in range(args.days)]
         monday = args.first_day - timedelta(days=args.first_day.weekday())
-        self.week = monday - timedelta(weeks=1)  # complete in the history, recorded by the load
+        # Complete weeks in the history (recorded by the initial load), oldest first.
+        self.weeks = [monday - timedelta(weeks=n) for n in range(args.weeks, 0, -1)]
         self.rows: list[dict] = []
         self.profiles: list[dict] = []
 
@@ -126,7 +128,7 @@ class Bench:
         say(f"initial load up to {until}, population {self.args.population:,}: {secs:.1f} s")
 
     # ------------------------------------------------------------------ the three variants
-    def bare(self) -> tuple[list[float], float, dict]:
+    def bare(self) -> tuple[list[float], list[float], dict]:
         state, env = self.copy_seed("bare")
         daily = []
         for day in self.days:
@@ -136,8 +138,10 @@ class Bench:
             daily.append(load + build)
             say(f"  bare {day}: simulate+load {load:.1f} s + dbt build {build:.1f} s = "
                 f"{load + build:.1f} s")
-        weekly = self.dbt(state, env, "weekly", self.week, self.week + timedelta(days=6))
-        say(f"  bare weekly {self.week}: dbt build --selector weekly {weekly:.1f} s")
+        weekly = []
+        for week in self.weeks:
+            weekly.append(self.dbt(state, env, "weekly", week, week + timedelta(days=6)))
+            say(f"  bare weekly {week}: dbt build --selector weekly {weekly[-1]:.1f} s")
         return daily, weekly, fingerprints(state / "warehouse.duckdb")
 
     def scheduler(self) -> tuple[list, list, dict, float]:
@@ -158,7 +162,8 @@ class Bench:
                     f"({waited:.0f} s waiting for the DAG processor)")
                 daily = stack.backfill("pipeline_health_daily", self.days[0], self.days[-1],
                                        on_run=report)
-                weekly = stack.backfill("pipeline_health_weekly", self.week, self.week, on_run=report)
+                weekly = stack.backfill("pipeline_health_weekly", self.weeks[0], self.weeks[-1],
+                                        on_run=report)
                 for run in (daily[-1], weekly[-1]):
                     tasks = stack.task_durations(run.dag_id, run.run_id)
                     self.profiles.append(profile(run.dag_id, run.period, run.seconds, tasks))
@@ -177,7 +182,7 @@ class Bench:
         results = {}
         try:
             for kind, first, last in (("daily", self.days[0], self.days[-1]),
-                                      ("weekly", self.week, self.week)):
+                                      ("weekly", self.weeks[0], self.weeks[-1])):
                 out = state / f"{kind}.json"
                 self.timed([sys.executable, "-m", "pipeline_health.local.dag_runner", kind, str(first),
                             str(last), "--json-out", str(out)], env)
@@ -213,6 +218,7 @@ def main() -> None:
     parser.add_argument("--population", type=int, default=1500)
     parser.add_argument("--first-day", type=date.fromisoformat, default=date(2026, 11, 16))
     parser.add_argument("--days", type=int, default=3, help="daily runs per variant (median of these)")
+    parser.add_argument("--weeks", type=int, default=3, help="weekly runs per variant (median of these)")
     parser.add_argument("--cosmos-mode", choices=COSMOS_MODES, default=cosmos_mode(),
                         help="how Cosmos renders dbt in both DAGs (default: PIPELINE_HEALTH_COSMOS_MODE)")
     parser.add_argument("--executor", choices=EXECUTORS, default="preloading",
@@ -224,7 +230,8 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help='last stdout line: {"rows": [...]}')
     args = parser.parse_args()
     bench = Bench(args)
-    say(f"scratch {bench.scratch}; days {bench.days[0]}..{bench.days[-1]}, week {bench.week}")
+    weeks = f"{bench.weeks[0]}..{bench.weeks[-1]}"
+    say(f"scratch {bench.scratch}; days {bench.days[0]}..{bench.days[-1]}, weeks {weeks}")
     pop = f"population {args.population:,}, Cosmos {args.cosmos_mode}"
     ok = False
     try:
@@ -239,8 +246,9 @@ def main() -> None:
         bench.row(f"daily DAG, scheduler ({executor}, backfill), {len(daily)} days, {pop}",
                   [r.seconds for r in daily], bare_daily, tasks=len(daily[0].tasks),
                   states=[r.state for r in daily], same=fp == bare_fp, target=1.5)
-        bench.row(f"weekly DAG, scheduler, week {bench.week}, vs bare `dbt build --selector weekly`",
-                  [r.seconds for r in weekly], [bare_weekly], tasks=len(weekly[0].tasks),
+        bench.row(f"weekly DAG, scheduler, {len(weekly)} weeks from {bench.weeks[0]}, vs bare "
+                  "`dbt build --selector weekly`",
+                  [r.seconds for r in weekly], bare_weekly, tasks=len(weekly[0].tasks),
                   states=[r.state for r in weekly], same=fp == bare_fp, target=None)
         bench.rows.append({"figure": "local stack start-up (db migrate, pool, processes, DAGs serialised)",
                            "value": f"{boot:.0f} s (once; not in the run times)", "target": "",
@@ -252,8 +260,8 @@ def main() -> None:
                       f"population {args.population:,}",
                       [r["seconds"] for r in daily_t], bare_daily, tasks=len(daily_t[0]["tasks"]),
                       states=[r["state"] for r in daily_t], same=fp_t == bare_fp, target=None)
-            bench.row(f"weekly DAG, `DAG.test`, week {bench.week}", [r["seconds"] for r in weekly_t],
-                      [bare_weekly], tasks=len(weekly_t[0]["tasks"]),
+            bench.row(f"weekly DAG, `DAG.test`, {len(weekly_t)} weeks from {bench.weeks[0]}",
+                      [r["seconds"] for r in weekly_t], bare_weekly, tasks=len(weekly_t[0]["tasks"]),
                       states=[r["state"] for r in weekly_t], same=fp_t == bare_fp, target=None)
         ok = True
     finally:

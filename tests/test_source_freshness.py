@@ -174,19 +174,26 @@ def test_dbt_source_freshness_on_a_duckdb_warehouse(tmp_path) -> None:
         "import json, sys; from pathlib import Path; from pipeline_health import source_freshness as f; "
         "from pipeline_health.config import Settings; "
         "s = Settings('duckdb', Path(sys.argv[1]), Path(sys.argv[2]), '', 'r', 'EU', 'x'); "
-        "r = f.check(s); print(json.dumps({x.source_table: [x.status, x.age_hours] for x in r}))")
+        "r = f.check(s); print(json.dumps({x.source_table: [x.status, x.age_hours, x.error_after_hours] "
+        "for x in r}))")
     done = subprocess.run([sys.executable, "-c", script, str(tmp_path), str(warehouse)],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     found = json.loads(done.stdout.strip().splitlines()[-1])
+    thresholds = source_freshness.manifest_thresholds(MANIFEST_PATH)
     assert found["raw_status_changes"][0] == "error" and 59.9 < found["raw_status_changes"][1] < 60.5
     assert found["raw_quiz_attempts"][0] == "warn"
-    assert found["raw_progress_reviews"] == ["error", None]
-    assert found["raw_otj_hours"] == ["runtime error", None]
+    assert found["raw_progress_reviews"][:2] == ["error", None]
+    # A table dbt could not query still shows the limits it is held to (the DAGs' manifest).
+    assert found["raw_otj_hours"] == ["runtime error", None, thresholds["raw_otj_hours"][1]]
     assert found["raw_coach_feedback"][0] == "pass"
+    # dbt's own sources.json, where `dbt source freshness` writes it (the check tells dbt to
+    # write no JSON: it would write the whole manifest twice).
     written = source_freshness.sources_json_path(_settings(tmp_path, warehouse))
     assert written == tmp_path / "dbt-freshness" / "target" / "sources.json"
-    assert json.loads(written.read_text())["results"]
+    assert {r["unique_id"].split(".")[-1] for r in json.loads(written.read_text())["results"]} == \
+        set(found) - {"raw_otj_hours"}
+    assert not (written.parent / "manifest.json").exists()
 
 
 def test_bigquery_record_truncates_the_ops_table_with_a_typed_load_job(monkeypatch) -> None:

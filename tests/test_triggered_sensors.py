@@ -12,9 +12,11 @@ from types import SimpleNamespace
 
 import pytest
 from airflow.triggers.base import TaskSuccessEvent
+from airflow.triggers.shared_stream import SharedStreamManager
 from cosmos.operators.watcher import DbtConsumerWatcherSensor
 
 from pipeline_health.config import PROJECT_ROOT
+from pipeline_health.orchestration import triggered_sensors
 from pipeline_health.orchestration.triggered_sensors import (
     PRODUCER_TRY_KEY,
     RERUN,
@@ -26,42 +28,76 @@ MODEL = "model.pipeline_health.dim_apprentice"
 
 
 class Producer:
-    """What the trigger reads: the producer task's state and the XComs it pushed, in turn."""
+    """What the triggers of a run read: the producer task's state and the XComs it pushed, in
+    turn (each state read moves to the next step; the last step stays)."""
 
     def __init__(self, *steps: tuple[str | None, dict]):
         self.steps = list(steps)
-        self.reads: list[tuple[str, str]] = []
+        self.xcoms: dict = {}
+        self.reads: list[tuple[str, str]] = []  # (run id, XCom key) of every node read
+        self.state_reads = 0
 
-    def now(self) -> tuple[str | None, dict]:
-        return self.steps[0] if len(self.steps) == 1 else self.steps.pop(0)
+    def state(self) -> str | None:
+        self.state_reads += 1
+        state, self.xcoms = self.steps[0] if len(self.steps) == 1 else self.steps.pop(0)
+        return state
 
 
-def _trigger(producer: Producer, try_number: int = 1, is_test_sensor: bool = False) -> ConsumerTrigger:
-    trigger = ConsumerTrigger(model_unique_id=MODEL, producer_task_id="dbt_daily.dbt_producer_watcher",
-                              dag_id="pipeline_health_daily", poke_interval=0.01,
+RUN_ID = "backfill__2026-11-17"
+PRODUCERS: dict[str, Producer] = {}  # run id -> the producer its triggers watch
+
+
+@pytest.fixture(autouse=True)
+def fake_producer(monkeypatch: pytest.MonkeyPatch):
+    """The producer's state as the triggerer's (shared) poll reads it, from PRODUCERS."""
+    async def producer_state(self):
+        return PRODUCERS[self.run_id].state()
+
+    monkeypatch.setattr(ConsumerTrigger, "_get_producer_task_status", producer_state)
+    monkeypatch.setattr(triggered_sensors, "PRODUCER_POLL_SECONDS", 0.01)
+    yield
+    PRODUCERS.clear()
+
+
+def _trigger(producer: Producer, try_number: int = 1, is_test_sensor: bool = False,
+             model: str | None = None, poke_interval: float = 0.01, run_id: str = RUN_ID) -> ConsumerTrigger:
+    model = model or MODEL
+    trigger = ConsumerTrigger(model_unique_id=model, producer_task_id="dbt_daily.dbt_producer_watcher",
+                              dag_id="pipeline_health_daily", poke_interval=poke_interval,
                               is_test_sensor=is_test_sensor)
-    trigger.task_instance = SimpleNamespace(run_id="backfill__2026-11-17", try_number=try_number,
-                                            task_id="dbt_daily.dim_apprentice.run")
-    state = {"xcoms": {}}
-
-    async def producer_state():
-        state_now, state["xcoms"] = producer.now()
-        return state_now
+    trigger.task_instance = SimpleNamespace(run_id=run_id, try_number=try_number,
+                                            task_id=f"dbt_daily.{model.split('.')[-1]}.run")
+    PRODUCERS[run_id] = producer
 
     async def get_xcom_val(key):
         producer.reads.append((trigger.run_id, key))
-        return state["xcoms"].get(key)
+        return producer.xcoms.get(key)
 
-    trigger._get_producer_task_status = producer_state
     trigger.get_xcom_val = get_xcom_val
     return trigger
 
 
-def _events(trigger: ConsumerTrigger) -> list:
-    async def collect():
+async def _trigger_events(manager: SharedStreamManager, trigger_id: int, trigger: ConsumerTrigger) -> list:
+    """As the triggerer runs a trigger: through its run's shared stream when it has one."""
+    key = trigger.shared_stream_key()
+    if key is None:
         return [event async for event in trigger.run()]
+    try:
+        return [event async for event in trigger.filter_shared_stream(
+            manager.subscribe(trigger_id=trigger_id, trigger=trigger, key=key))]
+    finally:
+        await manager.unsubscribe(trigger_id, key)
 
-    return asyncio.run(asyncio.wait_for(collect(), timeout=10))
+
+def _events(*triggers: ConsumerTrigger) -> list:
+    """The events of the triggers, run together in one triggerer loop (one list per trigger, or
+    the one trigger's list)."""
+    async def collect():
+        manager = SharedStreamManager()
+        return await asyncio.gather(*(_trigger_events(manager, n, t) for n, t in enumerate(triggers)))
+
+    events = asyncio.run(asyncio.wait_for(collect(), timeout=10))
+    return events[0] if len(triggers) == 1 else events
 
 
 STATUS_KEY = f"{MODEL.replace('.', '__')}_status"
@@ -115,6 +151,39 @@ def test_in_a_cleared_run_sensors_wait_for_the_producers_new_build() -> None:
                         ("running", {PRODUCER_TRY_KEY: 2, STATUS_KEY: {"status": "fail", "outlet_uris": []}}))
     [event] = _events(_trigger(producer, try_number=2))
     assert event.payload["reason"] == "node_failed"  # the new build's result, not the old success
+
+
+def test_the_sensors_of_a_run_share_one_producer_poll_and_end_with_the_build() -> None:
+    """However long their poke interval, waiting sensors read their node again as soon as the
+    producer has ended, and one poll of the producer's state serves all of them."""
+    other = "model.pipeline_health.dim_coach"
+    done = {STATUS_KEY: {"status": "success", "outlet_uris": []}, TESTS_KEY: "pass",
+            f"{other.replace('.', '__')}_status": {"status": "success", "outlet_uris": []}}
+    producer = Producer(*[("running", {})] * 8, ("success", done))
+    triggers = [_trigger(producer, poke_interval=60), _trigger(producer, model=other, poke_interval=60),
+                _trigger(producer, is_test_sensor=True, poke_interval=60)]
+    events = _events(*triggers)  # within the 10 s timeout: not after a 60 s poke
+    assert all(len(e) == 1 and isinstance(e[0], TaskSuccessEvent) for e in events), events
+    # Each sensor read its node twice: on the first state it saw, and when the build had ended.
+    assert len(producer.reads) == 2 * len(triggers)
+    # Nine states to go through: three sensors polling alone would have read at least 27.
+    assert producer.state_reads < 14
+
+
+def test_a_producer_that_succeeded_without_the_node_ends_its_sensor() -> None:
+    """The build did not run the node (Cosmos: node not run): the sensor succeeds, as Cosmos's does."""
+    [event] = _events(_trigger(Producer(("running", {}), ("success", {}))))
+    assert isinstance(event, TaskSuccessEvent)
+
+
+def test_sensors_of_different_runs_do_not_share_a_poll() -> None:
+    """A backfill's days run one after another; two runs' sensors must each read their own producer."""
+    first = _trigger(Producer(("running", {}), ("failed", {})))
+    second = _trigger(Producer(("success", {STATUS_KEY: {"status": "success", "outlet_uris": []}})),
+                      run_id="backfill__2026-11-18")
+    [failed], [succeeded] = _events(first, second)
+    assert failed.payload["reason"] == "producer_failed"
+    assert isinstance(succeeded, TaskSuccessEvent)
 
 
 def test_a_rerun_event_makes_the_worker_run_the_node(monkeypatch: pytest.MonkeyPatch) -> None:

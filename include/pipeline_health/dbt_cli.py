@@ -19,10 +19,13 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from pipeline_health.config import PROJECT_ROOT, dbt_project_dir
 
 DBT_PROJECT_DIR = dbt_project_dir()
+# What `make setup` parses and the DAGs run (Cosmos reads it; so do the freshness thresholds).
+MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
 # dbt unit tests check SQL logic, not data: the test suite runs them (tests/warehouse_build.py),
 # no pipeline run does. With --selector, dbt ignores --exclude (and --select): a resource-type
 # flag is the exclusion that holds.
@@ -77,9 +80,51 @@ def run_dbt(args: list[str], *, work_dir: Path, duckdb_path: Path | None = None,
     allow_node_failures: dbt finished but some node failed or erred (exit code 1, e.g. a
     source past its freshness error_after): return instead of raising; the caller reads
     dbt's result file. A dbt that could not run (exit code 2) always raises.
-    in_process: run in this process (see the module's docstring); nothing is captured (dbt
-    logs to this process's output, i.e. the task log) and "" is returned; no timeout.
+    in_process: run in this process (see the module's docstring and invoke_dbt); nothing is
+    captured (dbt logs to this process's output, i.e. the task log) and "" is returned; no timeout.
     """
+    if in_process:
+        if timeout is not None:
+            raise ValueError("run_dbt: no timeout in process")
+        invoke_dbt(args, work_dir=work_dir, duckdb_path=duckdb_path, run_dates=run_dates,
+                   extra_vars=extra_vars, target=target, allow_node_failures=allow_node_failures)
+        return ""
+    env, arguments, dates = _invocation(args, work_dir, duckdb_path, run_dates, extra_vars, target)
+    result = subprocess.run([dbt_executable(), *arguments], env={**os.environ, **env}, cwd=PROJECT_ROOT,
+                            capture_output=True, text=True, timeout=timeout)
+    if result.returncode != 0 and not (allow_node_failures and result.returncode == 1):
+        raise RuntimeError(f"dbt {' '.join(args)}{dates} failed:\n"
+                           f"{result.stdout[-6000:]}\n{result.stderr[-2000:]}")
+    return result.stdout
+
+
+def invoke_dbt(args: list[str], *, work_dir: Path, duckdb_path: Path | None = None,
+               run_dates: tuple[date, date] | None = None, extra_vars: dict | None = None,
+               target: str | None = None, allow_node_failures: bool = False) -> Any:
+    """`dbt <args>` in this process (dbtRunner), as run_dbt's arguments say; returns dbt's own
+    result object (e.g. the freshness results), for a caller that needs no file from dbt."""
+    from dbt.cli.main import dbtRunner  # a second of imports: only when dbt runs
+
+    env, arguments, dates = _invocation(args, work_dir, duckdb_path, run_dates, extra_vars, target)
+    saved = os.environ.copy()  # dbt reads its settings from the environment: restore it after
+    os.environ.update(env)
+    try:
+        result = dbtRunner().invoke(arguments)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    if result.exception is not None:
+        raise RuntimeError(f"dbt {' '.join(args)}{dates} could not run: {result.exception}") \
+            from result.exception
+    if not result.success and not allow_node_failures:
+        raise RuntimeError(f"dbt {' '.join(args)}{dates} failed (see the dbt output above)")
+    return result.result
+
+
+def _invocation(args: list[str], work_dir: Path, duckdb_path: Path | None,
+                run_dates: tuple[date, date] | None, extra_vars: dict | None,
+                target: str | None) -> tuple[dict[str, str], list[str], str]:
+    """(environment, dbt arguments, the days for messages) of one dbt command."""
     env = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     seed_partial_parse(work_dir)
     if duckdb_path is not None:
@@ -87,17 +132,7 @@ def run_dbt(args: list[str], *, work_dir: Path, duckdb_path: Path | None = None,
     if run_dates is not None:
         env.update(run_dates_env(run_dates))
     arguments = dbt_arguments(args, work_dir=work_dir, extra_vars=extra_vars, target=target)
-    dates = f" ({run_dates[0]} .. {run_dates[1]})" if run_dates else ""
-    if in_process:
-        if timeout is not None:
-            raise ValueError("run_dbt: no timeout in process")
-        return _run_in_process(args, arguments, env, dates, allow_node_failures)
-    result = subprocess.run([dbt_executable(), *arguments], env={**os.environ, **env}, cwd=PROJECT_ROOT,
-                            capture_output=True, text=True, timeout=timeout)
-    if result.returncode != 0 and not (allow_node_failures and result.returncode == 1):
-        raise RuntimeError(f"dbt {' '.join(args)}{dates} failed:\n"
-                           f"{result.stdout[-6000:]}\n{result.stderr[-2000:]}")
-    return result.stdout
+    return env, arguments, f" ({run_dates[0]} .. {run_dates[1]})" if run_dates else ""
 
 
 def seed_partial_parse(work_dir: Path) -> None:
@@ -115,22 +150,3 @@ def seed_partial_parse(work_dir: Path) -> None:
     if saved.is_file() and (not seeded.exists() or seeded.stat().st_mtime < saved.stat().st_mtime):
         seeded.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(saved, seeded)
-
-
-def _run_in_process(args: list[str], arguments: list[str], env: dict[str, str], dates: str,
-                    allow_node_failures: bool) -> str:
-    from dbt.cli.main import dbtRunner  # a second of imports: only when dbt runs
-
-    saved = os.environ.copy()  # dbt reads its settings from the environment: restore it after
-    os.environ.update(env)
-    try:
-        result = dbtRunner().invoke(arguments)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    if result.exception is not None:
-        raise RuntimeError(f"dbt {' '.join(args)}{dates} could not run: {result.exception}") \
-            from result.exception
-    if not result.success and not allow_node_failures:
-        raise RuntimeError(f"dbt {' '.join(args)}{dates} failed (see the dbt output above)")
-    return ""

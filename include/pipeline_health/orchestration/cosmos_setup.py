@@ -24,11 +24,10 @@ from cosmos.constants import (
 )
 
 from pipeline_health.config import Settings, cosmos_mode, dbt_project_dir, writer_pool
-from pipeline_health.dbt_cli import DBT_PROFILE, RUN_DATE_ENV
+from pipeline_health.dbt_cli import DBT_PROFILE, MANIFEST_PATH, RUN_DATE_ENV
 from pipeline_health.warehouse import dbt_vars
 
 DBT_PROJECT_DIR = dbt_project_dir()
-MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
 
 # Every task that writes the DuckDB file runs in this pool; locally it has one slot
 # because DuckDB allows one writer per file. In production (BigQuery) widen it.

@@ -13,6 +13,13 @@ succeeded (`TaskSuccessEvent`): a successful node costs no worker process. Anyth
 goes back to a worker, where Cosmos's own handling applies: a failed node or producer fails
 the task (and it retries); a skipped producer makes the sensor run its node with dbt.
 
+One poll of the producer per run: the sensors of a run share one stream in the triggerer
+(Airflow's shared trigger streams), which reads the producer's state once a second for all of
+them. Each sensor reads its own node's status every `poke_interval` and, whatever that is, as
+soon as the producer has ended: the sensors end within about a second of the build, not up to
+a poke interval later, and the API server answers one state request a second for the run
+instead of one per sensor per poke.
+
 Retries and clears: the producer builds on every try (Cosmos's skips every try after the
 first), so a cleared run or a reprocessing backfill is one `dbt build` again, and its sensors
 wait for that build. A sensor retried or cleared on its own runs its node (`dbt run` of the
@@ -25,17 +32,24 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Hashable
 from typing import Any
 
 from airflow.sdk.bases.operator import BaseOperator
-from airflow.triggers.base import StartTriggerArgs, TaskSuccessEvent, TriggerEvent
+from airflow.triggers.base import BaseEventTrigger, StartTriggerArgs, TaskSuccessEvent, TriggerEvent
 from cosmos.constants import _PRODUCER_CMD_FLAGS_XCOM_KEY
 from cosmos.listeners.dag_run_listener import EventStatus
 from cosmos.operators._watcher import safe_xcom_push
 from cosmos.operators._watcher.base import _DBT_ERROR_EVENTS_TYPES, _log_dbt_msg
-from cosmos.operators._watcher.state import PRODUCER_FINAL_STATES
-from cosmos.operators._watcher.triggerer import WatcherTrigger
+from cosmos.operators._watcher.state import (
+    PRODUCER_FINAL_STATES,
+    ProducerTaskState,
+    is_dbt_node_status_failed,
+    is_dbt_node_status_skipped,
+    is_dbt_node_status_success,
+)
+from cosmos.operators._watcher.triggerer import WatcherEventReason, WatcherTrigger
 from cosmos.operators._watcher.xcom import _init_xcom_backup
 from cosmos.operators.watcher import (
     DbtConsumerWatcherSensor,
@@ -50,11 +64,19 @@ from cosmos.operators.watcher import (
 RERUN = "rerun"
 # The producer's try number, its first XCom: which try the node reports that follow belong to.
 PRODUCER_TRY_KEY = "pipeline_health_producer_try"
+# How often the triggerer reads the producer's state, once for all the sensors of a run.
+PRODUCER_POLL_SECONDS = 1.0
 
 
-class ConsumerTrigger(WatcherTrigger):
+class ConsumerTrigger(WatcherTrigger, BaseEventTrigger):
     """Cosmos's WatcherTrigger, started by the scheduler (it learns its run from its task
-    instance) and ending a successful node's task without a worker."""
+    instance), sharing one poll of the producer with the run's other sensors, and ending a
+    successful node's task without a worker.
+
+    BaseEventTrigger is what lets the triggerer share a stream between triggers; these
+    triggers watch no asset (no asset lists them), so they resume or end their task as any
+    other trigger does.
+    """
 
     def __init__(self, *, run_id: str | None = None, map_index: int | None = -1, **kwargs: Any):
         super().__init__(run_id=run_id, map_index=map_index, **kwargs)  # type: ignore[arg-type]
@@ -82,7 +104,8 @@ class ConsumerTrigger(WatcherTrigger):
 
     # Each poll is a request to the API server, and the triggerer polls for every waiting sensor:
     # at one poll a second the triggerer and the API server took most of a core away from the
-    # producer's build. What is left is one state and one status request per poll.
+    # producer's build. What is left is one status request per sensor per poke, and the run's
+    # shared state request (filter_shared_stream).
     async def _log_startup_events(self) -> None:
         """Cosmos polls for dbt's version lines to log them: the producer's log has them."""
 
@@ -93,9 +116,69 @@ class ConsumerTrigger(WatcherTrigger):
             return await super()._parse_dbt_node_status_and_compiled_sql()
         return await self._get_node_status(), None
 
-    async def run(self) -> AsyncIterator[TriggerEvent]:
+    def shared_stream_key(self) -> Hashable | None:
+        """The run's producer, which every first-try sensor of the run watches through one poll.
+
+        A later try first finds out whether the producer builds again (`_producer_builds_again`),
+        on its own: that is `run()`, Cosmos's loop.
+        """
         ti = self.task_instance
         # The scheduler created this trigger from the DAG's static arguments: no run id there.
+        self.run_id = self.run_id or ti.run_id
+        if ti.try_number > 1:
+            return None
+        return (self.dag_id, self.run_id, self.producer_task_id, self.map_index)
+
+    @classmethod
+    async def open_shared_stream(cls, kwargs: dict[str, Any]) -> AsyncIterator[str | None]:
+        """The producer's task state, once every PRODUCER_POLL_SECONDS, for as long as a sensor
+        of the run waits (the triggerer cancels it when the last one has ended)."""
+        watcher = cls(**kwargs)  # kwargs of the group's first sensor: run id included (serialize)
+        while True:
+            yield await watcher._get_producer_task_status()
+            await asyncio.sleep(PRODUCER_POLL_SECONDS)
+
+    async def filter_shared_stream(self, shared_stream: AsyncIterator[Any]) -> AsyncIterator[TriggerEvent]:
+        """This sensor's one event, from the shared producer states and its node's status.
+
+        The node's status is read every `poke_interval`, and at once when the producer has
+        ended. Each state was read before the node's status it is compared with, so "producer
+        succeeded, no status" still means the build did not run the node (as in Cosmos's loop).
+        """
+        read_at: float | None = None
+        async for producer_state in shared_stream:
+            ended = producer_state in PRODUCER_FINAL_STATES
+            if not ended and read_at is not None and time.monotonic() - read_at < self.poke_interval:
+                continue
+            read_at = time.monotonic()
+            status, compiled_sql = await self._parse_dbt_node_status_and_compiled_sql()
+            event = self._event(status, producer_state, compiled_sql)
+            if event is not None:
+                yield event
+                return
+
+    @staticmethod
+    def _event(status: str | None, producer_state: str | None,
+               compiled_sql: str | None) -> TriggerEvent | None:
+        """What Cosmos's WatcherTrigger.run yields for this node status and producer state (None:
+        keep waiting), with a success ending the task here."""
+        not_run = producer_state == ProducerTaskState.SUCCESS and status is None
+        if is_dbt_node_status_success(status) or not_run:
+            return TaskSuccessEvent()
+        if is_dbt_node_status_skipped(status):
+            return TriggerEvent({"status": EventStatus.SKIPPED})
+        if is_dbt_node_status_failed(status):
+            payload = {"status": EventStatus.FAILED, "reason": WatcherEventReason.NODE_FAILED}
+            return TriggerEvent({**payload, "compiled_sql": compiled_sql} if compiled_sql else payload)
+        if producer_state == ProducerTaskState.FAILED:
+            return TriggerEvent({"status": EventStatus.FAILED, "reason": WatcherEventReason.PRODUCER_FAILED})
+        if producer_state == ProducerTaskState.SKIPPED:
+            return TriggerEvent({"status": EventStatus.FAILED, "reason": WatcherEventReason.PRODUCER_SKIPPED})
+        return None
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        """A later try (no shared stream): is the producer building again? Then Cosmos's loop."""
+        ti = self.task_instance
         self.run_id = self.run_id or ti.run_id
         if ti.try_number > 1 and not await self._producer_builds_again(ti.try_number):
             yield TriggerEvent({"status": RERUN})

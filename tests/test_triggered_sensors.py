@@ -248,6 +248,12 @@ def test_in_watcher_mode_every_sensor_starts_in_the_triggerer_and_reruns_as_a_wr
     assert ups["pipeline_health_daily:dbt_daily.fct_apprentice_daily.run"] >= {
         "dbt_daily.dim_apprentice.run", "dbt_daily.fct_session_attendance.run"}
     assert not any(u.endswith(".test") for k, v in ups.items() if k.endswith(".run") for u in v)
+    # A model's tests wait beside it (after its parents), not after it: their task is already
+    # in the triggerer when the build tests the model.
+    model = "pipeline_health_daily:dbt_daily.fct_apprentice_daily"
+    assert ups[f"{model}.test"] == ups[f"{model}.run"] >= {"dbt_daily.dim_apprentice.run"}
+    assert ups["pipeline_health_daily:dbt_daily.stg_apprenticeship__apprentices.test"] == \
+        {"simulate_and_load_raw"}
     assert ups["pipeline_health_daily:record_and_summarise"] >= {
         "dbt_daily.dim_coach.test", "dbt_daily.fct_apprentice_daily.test"}
     # Nothing of Cosmos's own (worker-started) consumers is left.

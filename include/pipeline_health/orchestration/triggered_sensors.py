@@ -346,15 +346,18 @@ def start_in_triggerer(tasks: list[BaseOperator], pool: str) -> None:
 
 
 def tests_beside_models(tasks: list[BaseOperator]) -> None:
-    """Downstream models wait for their parent models' sensors, not for the parents' tests.
+    """A model's tests wait beside the model, and the models below it wait for its model only.
 
-    Cosmos chains model -> its tests -> the next model. In the producer's `dbt build` a model's
-    tests that read several models (relationships) run late, so each test sensor, and every
-    model below it, waited for the end of the build, then the chain resolved one level at a
-    time (about 3 s a level: the scheduler's and the triggerer's loops), 15-17 s after the
-    build. The build itself still runs a model only after its parents' tests passed (dbt skips
-    it otherwise, and its sensor fails); the test sensors stay in the graph, as leaves that the
-    rest of the DAG waits for.
+    Cosmos chains parent models -> model -> its tests -> the next model. In the producer's
+    `dbt build` a model's tests that read several models (relationships) run late, so each
+    test sensor, and every model below it, waited for the end of the build, then the chain
+    resolved one level at a time (about 3 s a level: the scheduler's and the triggerer's
+    loops), 15-17 s after the build. Here the models below a model wait for its model's task,
+    and its test task starts with its model's (after the same parent models), so it is already
+    waiting in the triggerer when its tests end: the last model of a build no longer costs a
+    second level after the build. The build itself still runs a model only after its parents'
+    tests passed (dbt skips it otherwise, and its sensor fails); the test tasks are leaves that
+    the rest of the DAG waits for, and a test task cleared on its own tests its model again.
     """
     by_id = {task.task_id: task for task in tasks}
     nodes = (TriggeredRunSensor, TriggeredSnapshotSensor, TriggeredSeedSensor)
@@ -362,12 +365,18 @@ def tests_beside_models(tasks: list[BaseOperator]) -> None:
         if not isinstance(test, TriggeredTestSensor):
             continue
         parents = [by_id[t] for t in test.upstream_task_ids if isinstance(by_id.get(t), nodes)]
-        if len(parents) != 1:
+        if len(parents) != 1 or len(test.upstream_task_ids) != 1:
             continue  # not the one-model shape Cosmos builds: leave it as it is
+        model = parents[0]
         for task_id in sorted(test.downstream_task_ids):
             below = by_id.get(task_id)
             if below is None:
                 continue  # outside the dbt group (none yet when this runs)
             test.downstream_task_ids.discard(task_id)
             below.upstream_task_ids.discard(test.task_id)
-            parents[0].set_downstream(below)
+            model.set_downstream(below)
+        model.downstream_task_ids.discard(test.task_id)
+        test.upstream_task_ids.discard(model.task_id)
+        for task_id in sorted(model.upstream_task_ids):  # the model's parents, in the group
+            if task_id in by_id:
+                by_id[task_id].set_downstream(test)

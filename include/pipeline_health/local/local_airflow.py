@@ -73,7 +73,7 @@ def airflow_env(state_dir: Path, base: dict[str, str] | None = None,
         "AIRFLOW__CORE__PARALLELISM": "4",
         # A task waits for the scheduler's next loop to start after its upstream ended; an idle
         # scheduler sleeps a second by default. Each run's chain (load, build, freshness, record,
-        # publish) paid it at every step: 2.5 s of a 28 s daily run (docs/benchmarks.md).
+        # publish) paid it at every step: about 3 s of a 28 s daily run (docs/benchmarks.md).
         "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.25",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
         "AIRFLOW__COSMOS__CACHE_DIR": str(state_dir / "cosmos_cache"),

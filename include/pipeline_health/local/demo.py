@@ -135,7 +135,7 @@ def run_demo(live_weeks: int = 1, history_weeks: int = 2, today: date | None = N
     env.update({"AIRFLOW_CONN_SMTP_DEFAULT": smtp_conn, "PIPELINE_HEALTH_ALERT_FROM": ALERT_FROM,
                 "PIPELINE_HEALTH_POPULATION": str(config.population),
                 # The DAG files do not change while the demo runs: the DAG processor parses them
-                # once, not every 30 s (Airflow's default), which took a core from the runs.
+                # once, not every 30 s (Airflow's default), which took CPU from the runs.
                 "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "600"})
     logs = state / "demo-runs"
     try:
